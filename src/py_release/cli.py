@@ -1,0 +1,173 @@
+"""Command line: parses arguments and dispatches; the work happens elsewhere.
+
+``main`` is the only place that decides the exit code: 0 done, 1 a ``ReleaseError`` the user
+can fix, 2 a usage error or a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from py_release import __version__
+from py_release.config import load_config, parse_repository_url, parse_size
+from py_release.errors import ReleaseError
+from py_release.github.context import load_context
+from py_release.inputs import INPUTS
+from py_release.reporter import Reporter, reporter_from_environ
+from py_release.secrets import Secret
+
+EXIT_OK, EXIT_USER, EXIT_BUG = 0, 1, 2
+PASSWORD_VARIABLES = ("INPUT_PASSWORD", "PY_RELEASE_PASSWORD")
+
+
+def _add_input_flags(parser: argparse.ArgumentParser) -> None:
+    for spec in INPUTS:
+        if spec.kind == "secret":
+            continue  # a password on the command line ends up in shell history and ps
+        flag = f"--{spec.name}"
+        help_text = f"{spec.description} (default: {spec.default or 'none'})"
+        if spec.kind in ("bool", "auto-bool"):
+            parser.add_argument(flag, nargs="?", const="true", metavar="VALUE", help=help_text)
+        else:
+            parser.add_argument(flag, metavar="VALUE", help=help_text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="py-release",
+        description="Build, check and publish a Python project. Inputs come from flags or "
+        "INPUT_<NAME> variables; the password only from INPUT_PASSWORD or PY_RELEASE_PASSWORD.",
+    )
+    parser.add_argument("--version", action="version", version=f"py-release {__version__}")
+    commands = parser.add_subparsers(dest="command")
+    publish = commands.add_parser("publish", help="build, check and upload (the default)")
+    _add_input_flags(publish)
+    check = commands.add_parser("check", help="check distributions without uploading")
+    check.add_argument("paths", nargs="+", type=Path, help="distribution files or folders")
+    check.add_argument("--repository-url", default="https://upload.pypi.org/legacy/")
+    check.add_argument("--max-file-size", default="100MiB")
+    check.add_argument("--tag", help="the tag the release is for; must match the version")
+    demo = commands.add_parser(
+        "demo", help="release the bundled sample project to a local pypiserver"
+    )
+    demo.add_argument("--project", type=Path, help="project to release (default: the sample)")
+    demo.add_argument("--keep", action="store_true", help="keep the index's files afterwards")
+    return parser
+
+
+def _environ_with_password(environ: Mapping[str, str]) -> dict[str, str]:
+    merged = dict(environ)
+    if not merged.get("INPUT_PASSWORD") and merged.get("PY_RELEASE_PASSWORD"):
+        merged["INPUT_PASSWORD"] = merged["PY_RELEASE_PASSWORD"]
+    merged.pop("PY_RELEASE_PASSWORD", None)
+    return merged
+
+
+def _mask_secrets_first(environ: Mapping[str, str], reporter: Reporter) -> None:
+    # Before any other output, even before the inputs are validated: an error message about
+    # another input must not be the first line the runner sees unmasked.
+    for name in PASSWORD_VARIABLES:
+        value = environ.get(name, "").strip()
+        if value:
+            reporter.mask(Secret(value))
+
+
+def run_publish(args: argparse.Namespace, environ: Mapping[str, str], reporter: Reporter) -> int:
+    import requests
+
+    from py_release.release import Pipeline
+    from py_release.report import publish_report
+
+    flags = {spec.name: getattr(args, spec.name.replace("-", "_"), None) for spec in INPUTS}
+    config = load_config(_environ_with_password(environ), flags)
+    reporter.verbose = config.verbose
+    with requests.Session() as session:
+        pipeline = Pipeline(
+            config=config, context=load_context(environ), reporter=reporter, session=session
+        )
+        try:
+            pipeline.run()
+        except ReleaseError as error:
+            publish_report(pipeline.plan, reporter, failure=error)
+            raise
+    return EXIT_OK
+
+
+def run_check(args: argparse.Namespace, environ: Mapping[str, str], reporter: Reporter) -> int:
+    from py_release.dist.check import CheckOptions, check_distributions
+    from py_release.dist.files import DistFile, dist_kind, scan_packages_dir
+    from py_release.errors import CheckFailed
+    from py_release.index.repositories import index_info
+
+    dists: list[DistFile] = []
+    for path in args.paths:
+        if path.is_dir():
+            dists += scan_packages_dir(path).dists
+        elif path.is_file() and dist_kind(path.name):
+            dists.append(DistFile(path))
+        else:
+            raise ReleaseError(
+                f"{path} is not a distribution file or a folder of them",
+                "pass .whl and .tar.gz files, or folders holding them",
+            )
+    options = CheckOptions(
+        refuse_local_versions=index_info(
+            parse_repository_url("repository-url", args.repository_url)
+        ).is_pypi,
+        tag=args.tag,
+        check_tag="true" if args.tag else "false",
+        max_file_size=parse_size("max-file-size", args.max_file_size),
+    )
+    report = check_distributions(dists, options)
+    if report.problems:
+        raise CheckFailed(report.problems)
+    for checked in report.checked:
+        reporter.info(f"{checked.dist.name}: passed")
+    reporter.info(f"{report.project} {report.version}: all {len(dists)} files pass")
+    return EXIT_OK
+
+
+def run_demo(args: argparse.Namespace, environ: Mapping[str, str], reporter: Reporter) -> int:
+    from py_release.demo import run_demo as demo
+
+    return demo(project=args.project, keep=args.keep, reporter=reporter)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Mapping[str, str], Reporter], int]] = {
+    "publish": run_publish,
+    "check": run_check,
+    "demo": run_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    environ = os.environ if environ is None else environ
+    reporter = reporter_from_environ(environ, verbose=True)
+    _mask_secrets_first(environ, reporter)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if not arguments or arguments[0].startswith("-") and arguments[0] not in ("-h", "--help", "--version"):
+        arguments.insert(0, "publish")
+    try:
+        args = build_parser().parse_args(arguments)
+    except SystemExit as exit_:
+        return int(exit_.code or 0) and EXIT_BUG
+    try:
+        return COMMANDS[args.command](args, environ, reporter)
+    except ReleaseError as error:
+        reporter.fail(error.message, error.hint)
+        return EXIT_USER
+    except KeyboardInterrupt:
+        reporter.error("interrupted")
+        return EXIT_BUG
+    except Exception:  # noqa: BLE001 -- a bug: say so, with a short traceback, and exit 2
+        trace = traceback.format_exc(limit=6)
+        reporter.error(
+            "py-release hit an internal error; please report it with this log:\n" + trace,
+            title="py-release bug",
+        )
+        return EXIT_BUG

@@ -1,0 +1,72 @@
+"""The GitHub context of this run, read from ``GITHUB_*`` variables and the event payload."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PULL_REQUEST_EVENTS = frozenset({"pull_request", "pull_request_target", "merge_group"})
+
+
+@dataclass(frozen=True)
+class GitHubContext:
+    event_name: str | None = None
+    ref: str | None = None
+    repository: str | None = None
+    workflow_ref: str | None = None
+    server_url: str = "https://github.com"
+    run_id: str | None = None
+    in_actions: bool = False
+    under_act: bool = False
+    pull_request_from_fork: bool = False
+
+    @property
+    def tag(self) -> str | None:
+        """The tag this run is for, or None when it is not a tag push."""
+        if self.ref and self.ref.startswith("refs/tags/"):
+            return self.ref.removeprefix("refs/tags/")
+        return None
+
+    @property
+    def is_pull_request(self) -> bool:
+        return self.event_name in PULL_REQUEST_EVENTS
+
+
+def _load_event(path: str | None) -> dict[str, Any]:
+    if not path:
+        return {}
+    try:
+        payload = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def _is_fork(event: Mapping[str, Any]) -> bool:
+    head = event.get("pull_request", {}).get("head", {})
+    repo = head.get("repo") if isinstance(head, dict) else None
+    return bool(isinstance(repo, dict) and repo.get("fork"))
+
+
+def load_context(environ: Mapping[str, str]) -> GitHubContext:
+    """Read the context; missing variables (a laptop, another CI) leave fields empty."""
+    event = _load_event(environ.get("GITHUB_EVENT_PATH"))
+    ref = environ.get("GITHUB_REF") or None
+    # act fills GITHUB_REF from the event's "ref" only for push events it knows; trust the
+    # payload when the variable is missing.
+    if ref is None and isinstance(event.get("ref"), str):
+        ref = event["ref"]
+    return GitHubContext(
+        event_name=environ.get("GITHUB_EVENT_NAME") or None,
+        ref=ref,
+        repository=environ.get("GITHUB_REPOSITORY") or None,
+        workflow_ref=environ.get("GITHUB_WORKFLOW_REF") or None,
+        server_url=environ.get("GITHUB_SERVER_URL") or "https://github.com",
+        run_id=environ.get("GITHUB_RUN_ID") or None,
+        in_actions=environ.get("GITHUB_ACTIONS") == "true",
+        under_act=environ.get("ACT") == "true",
+        pull_request_from_fork=_is_fork(event),
+    )

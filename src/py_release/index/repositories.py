@@ -1,0 +1,64 @@
+"""Known indexes, and the URLs derived from an upload URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from packaging.utils import canonicalize_name
+
+PYPI_UPLOAD_URL = "https://upload.pypi.org/legacy/"
+TESTPYPI_UPLOAD_URL = "https://test.pypi.org/legacy/"
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """Where an index takes uploads, where it lists files, and what it is."""
+
+    upload_url: str
+    simple_url: str
+    # Web root of a warehouse (PyPI or TestPyPI), None for other indexes.
+    web_url: str | None
+
+    @property
+    def is_pypi(self) -> bool:
+        """PyPI or TestPyPI: their own rules (no local versions) and Trusted Publishing apply."""
+        return self.web_url is not None
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.upload_url).netloc
+
+    def project_url(self, project: str, version: str) -> str:
+        name = canonicalize_name(project)
+        if self.web_url:
+            return f"{self.web_url}project/{name}/{version}/"
+        return f"{self.simple_url}{name}/"
+
+
+def _web_root(upload_url: str) -> str | None:
+    host = (urlsplit(upload_url).hostname or "").lower()
+    if host in ("upload.pypi.org", "pypi.org"):
+        return "https://pypi.org/"
+    if host == "test.pypi.org":
+        return "https://test.pypi.org/"
+    return None
+
+
+def index_info(upload_url: str) -> IndexInfo:
+    """Derive the simple API from the upload URL.
+
+    PyPI and TestPyPI serve it at ``/simple/`` of their web host; elsewhere an upload URL that
+    ends in ``/legacy/`` has ``/simple/`` beside it, and any other (pypiserver's ``/``) has it
+    below.
+    """
+    web = _web_root(upload_url)
+    if web:
+        return IndexInfo(upload_url, f"{web}simple/", web)
+    parts = urlsplit(upload_url)
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    if path.endswith("/legacy/"):
+        path = path.removesuffix("legacy/") + "simple/"
+    else:
+        path += "simple/"
+    return IndexInfo(upload_url, urlunsplit((parts.scheme, parts.netloc, path, "", "")), None)

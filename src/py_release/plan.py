@@ -1,0 +1,65 @@
+"""The release as it grows stage by stage: an immutable record each stage extends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from py_release.decide import Decision
+from py_release.dist.check import CheckReport
+from py_release.dist.files import DistFile
+from py_release.index.query import IndexFile
+
+STAGES = (
+    "configure",
+    "decide",
+    "build",
+    "check",
+    "authenticate",
+    "sign",
+    "upload",
+    "verify",
+    "report",
+)
+Stage = Literal[
+    "configure", "decide", "build", "check", "authenticate", "sign", "upload", "verify", "report"
+]
+StageState = Literal["done", "skipped", "failed", "not configured"]
+FileStatus = Literal[
+    "pending", "uploaded", "skipped", "would upload", "already on index", "differs on index"
+]
+
+
+@dataclass(frozen=True)
+class StageResult:
+    stage: Stage
+    state: StageState
+    detail: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    decision: Decision | None = None
+    dists: tuple[DistFile, ...] = ()
+    built: bool = False
+    report: CheckReport | None = None
+    on_index: dict[str, IndexFile] = field(default_factory=dict)
+    statuses: dict[str, FileStatus] = field(default_factory=dict)
+    stages: tuple[StageResult, ...] = ()
+
+    @property
+    def project(self) -> str:
+        return self.report.project if self.report else ""
+
+    @property
+    def version(self) -> str:
+        return self.report.version if self.report else ""
+
+    def with_stage(self, stage: Stage, state: StageState, detail: str) -> Plan:
+        return replace(self, stages=(*self.stages, StageResult(stage, state, detail)))
+
+    def with_status(self, name: str, status: FileStatus) -> Plan:
+        return replace(self, statuses={**self.statuses, name: status})
+
+    def count(self, status: FileStatus) -> int:
+        return sum(1 for s in self.statuses.values() if s == status)

@@ -1,0 +1,131 @@
+"""Step outputs and the job summary, from the plan (also after a failure)."""
+
+from __future__ import annotations
+
+import json
+
+from py_release.dist.contents import list_contents
+from py_release.dist.files import DistFile
+from py_release.errors import ReleaseError
+from py_release.plan import STAGES, Plan
+from py_release.reporter import Reporter
+
+_STATE_ICON = {"done": "✅", "skipped": "⏭️", "failed": "❌", "not configured": "⚪"}
+
+
+def _size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def _md(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def files_json(plan: Plan) -> str:
+    return json.dumps(
+        [
+            {
+                "name": dist.name,
+                "kind": dist.kind,
+                "size": dist.size,
+                "sha256": dist.hashes.sha256,
+                "status": plan.statuses.get(dist.name, "pending"),
+            }
+            for dist in plan.dists
+            if dist.path.is_file()
+        ]
+    )
+
+
+def outputs(plan: Plan) -> dict[str, str]:
+    decision = plan.decision
+    project_url = ""
+    if decision and plan.project and plan.version:
+        project_url = decision.index.project_url(plan.project, plan.version)
+    return {
+        "version": plan.version,
+        "project": plan.project,
+        "files": files_json(plan),
+        "uploaded": str(plan.count("uploaded")),
+        "skipped": str(plan.count("skipped")),
+        "dry-run": "true" if decision and decision.dry_run else "false",
+        "index-url": decision.index.simple_url if decision else "",
+        "project-url": project_url,
+    }
+
+
+def _contents_section(dist: DistFile) -> list[str]:
+    entries = list_contents(dist)
+    if not entries:
+        return []
+    label = "sdist" if dist.kind == "sdist" else "wheel"
+    lines = [f"<details><summary>Contents of the {label} <code>{dist.name}</code></summary>", ""]
+    lines.append("```")
+    lines += [f"{size:>10}  {path}" for path, size in entries]
+    lines += ["```", "", "</details>", ""]
+    return lines
+
+
+def summary_markdown(plan: Plan, failure: ReleaseError | None) -> str:
+    decision = plan.decision
+    dry = bool(decision and decision.dry_run)
+    what = f"{plan.project} {plan.version}".strip() or "release"
+    if failure:
+        heading = f"## ❌ py-release: {what} failed"
+    elif dry:
+        heading = f"## 🧪 py-release: {what} (dry run, nothing uploaded)"
+    else:
+        heading = f"## 📦 py-release: {what} released"
+    lines = [heading, ""]
+    if failure:
+        lines += ["```", f"error: {failure.message}", f"hint: {failure.hint}", "```", ""]
+    if decision:
+        lines += ["| | |", "|---|---|"]
+        if plan.project:
+            lines.append(f"| Project | `{plan.project}` |")
+            lines.append(f"| Version | `{plan.version}` |")
+        lines.append(f"| Index | {decision.index.upload_url} |")
+        mode = "dry run" if dry else "upload"
+        lines.append(f"| Mode | {mode} ({_md(decision.dry_run_reason)}) |")
+        if plan.project and plan.version:
+            url = decision.index.project_url(plan.project, plan.version)
+            lines.append(f"| Project page | {url} |")
+        lines.append("")
+    if plan.dists:
+        lines += ["### Files", "", "| File | Size | SHA256 | Status |", "|---|---:|---|---|"]
+        for dist in plan.dists:
+            if not dist.path.is_file():
+                continue
+            status = plan.statuses.get(dist.name, "checked" if plan.report else "built")
+            lines.append(
+                f"| `{dist.name}` | {_size(dist.size)} | `{dist.hashes.sha256}` | {status} |"
+            )
+        lines.append("")
+    if plan.stages:
+        lines += ["### Stages", "", "| Stage | Result | Detail |", "|---|---|---|"]
+        reached = {result.stage for result in plan.stages}
+        for result in plan.stages:
+            icon = _STATE_ICON[result.state]
+            lines.append(f"| {result.stage} | {icon} {result.state} | {_md(result.detail)} |")
+        if failure:
+            pending = [stage for stage in STAGES if stage not in reached]
+            if pending:
+                lines.append(f"| {pending[0]} | ❌ failed | {_md(failure.message)} |")
+        lines.append("")
+    for dist in plan.dists:
+        if dist.path.is_file():
+            lines += _contents_section(dist)
+    return "\n".join(lines) + "\n"
+
+
+def publish_report(plan: Plan, reporter: Reporter, *, failure: ReleaseError | None) -> None:
+    """Write the step outputs and the job summary."""
+    for name, value in outputs(plan).items():
+        reporter.set_output(name, value)
+    reporter.write_summary(summary_markdown(plan, failure))
