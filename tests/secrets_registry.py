@@ -20,8 +20,21 @@ def registered_secrets() -> frozenset[str]:
     return frozenset(_SECRETS)
 
 
+def _visible(text: str) -> str:
+    # The runner consumes ::add-mask:: commands and never shows them; that line is the one
+    # place a secret must appear, so it is the one place the scan does not look.
+    return "\n".join(line for line in text.splitlines() if not line.startswith("::add-mask::"))
+
+
 def leaked_in(text: str) -> list[str]:
-    return [f"{secret[:3]}…" for secret in _SECRETS if secret in text]
+    visible = _visible(text)
+    return [f"{secret[:3]}…" for secret in _SECRETS if secret in visible]
+
+
+def assert_masked_first(stdout: str, secret: str) -> None:
+    """The secret's ::add-mask:: command is the very first line written to stdout."""
+    first = stdout.splitlines()[0] if stdout else ""
+    assert first == f"::add-mask::{secret}", "the secret was not masked before other output"
 
 
 def assert_no_secrets(*captured: str | Path | Iterable[str]) -> None:

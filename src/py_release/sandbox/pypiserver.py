@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from types import TracebackType
 
@@ -29,7 +30,10 @@ def free_port() -> int:
 
 def _write_htpasswd(path: Path, user: str, password: str) -> None:
     try:
-        from passlib.apache import HtpasswdFile
+        with warnings.catch_warnings():
+            # passlib imports the stdlib's deprecated crypt module; nothing we can change.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from passlib.apache import HtpasswdFile
     except ImportError as exc:
         raise ReleaseError(
             "the release sandbox needs pypiserver and passlib",

@@ -1,0 +1,243 @@
+"""The release path against a real pypiserver on 127.0.0.1 with an htpasswd user."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from py_release.dist.files import DistFile
+from py_release.index.upload import open_repository, upload_one
+from py_release.sandbox.pypiserver import PypiServer
+from tests.helpers import CliRun, copy_sample, run_cli
+from tests.secrets_registry import assert_masked_first, register_secret
+
+SAMPLE_FILES = {"py_release_sample-1.0.0.tar.gz", "py_release_sample-1.0.0-py3-none-any.whl"}
+
+
+def publish(
+    server: PypiServer, packages: Path, tmp_path: Path, *extra: str, password: str | None = None
+) -> CliRun:
+    env = {"INPUT_PASSWORD": server.password.reveal() if password is None else password}
+    return run_cli(
+        ["publish", "--repository-url", server.url, "--user", server.user,
+         "--packages-dir", str(packages), "--attestations", "false", *extra],
+        tmp_path,
+        env,
+    )  # fmt: skip
+
+
+def on_index(server: PypiServer) -> set[str]:
+    return {p.name for p in server.packages.iterdir()}
+
+
+def install_back(server: PypiServer, tmp_path: Path, name: str) -> str:
+    """Install ``name`` from the index alone into a fresh venv; return its version."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [sys.executable, "-m", "uv", "pip", "install", "--python", str(python), "--no-cache",
+         "--index-url", server.simple_url, name],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    shown = subprocess.run(
+        [str(python), "-c", f"import importlib.metadata as m; print(m.version({name!r}))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return shown.stdout.strip()
+
+
+def test_release_uploads_both_files_and_installs_back(
+    pypiserver: PypiServer, packages_dir: Path, tmp_path: Path
+) -> None:
+    run = publish(pypiserver, packages_dir, tmp_path)
+
+    assert run.returncode == 0, run.log
+    assert_masked_first(run.stdout, pypiserver.password.reveal())
+    assert on_index(pypiserver) == SAMPLE_FILES
+    assert run.outputs["project"] == "py-release-sample"
+    assert run.outputs["version"] == "1.0.0"
+    assert run.outputs["uploaded"] == "2"
+    assert run.outputs["skipped"] == "0"
+    assert run.outputs["dry-run"] == "false"
+    assert run.outputs["index-url"] == pypiserver.simple_url
+    assert run.outputs["project-url"] == f"{pypiserver.simple_url}py-release-sample/"
+    assert {f["name"]: f["status"] for f in run.files()} == dict.fromkeys(SAMPLE_FILES, "uploaded")
+    for entry in run.files():
+        local = DistFile(packages_dir / str(entry["name"]))
+        assert entry["sha256"] == local.hashes.sha256
+    assert "| `py_release_sample-1.0.0.tar.gz` |" in run.summary
+    assert "<summary>Contents of the wheel" in run.summary
+    assert "SHA256:" in run.stdout and "BLAKE2-256:" in run.stdout and "MD5:" in run.stdout
+    assert install_back(pypiserver, tmp_path, "py-release-sample") == "1.0.0"
+
+
+def test_rerun_with_skip_existing_uploads_nothing_and_passes(
+    pypiserver: PypiServer, packages_dir: Path, tmp_path: Path
+) -> None:
+    assert publish(pypiserver, packages_dir, tmp_path).returncode == 0
+    before = {p.name: p.stat().st_mtime_ns for p in pypiserver.packages.iterdir()}
+
+    rerun = publish(pypiserver, packages_dir, tmp_path, "--skip-existing")
+
+    assert rerun.returncode == 0, rerun.log
+    assert rerun.outputs["uploaded"] == "0"
+    assert rerun.outputs["skipped"] == "2"
+    assert {p.name: p.stat().st_mtime_ns for p in pypiserver.packages.iterdir()} == before
+
+
+def test_rerun_without_skip_existing_fails_naming_the_files(
+    pypiserver: PypiServer, packages_dir: Path, tmp_path: Path
+) -> None:
+    assert publish(pypiserver, packages_dir, tmp_path).returncode == 0
+
+    rerun = publish(pypiserver, packages_dir, tmp_path)
+
+    assert rerun.returncode == 1
+    error = next(line for line in rerun.stderr.splitlines() if line.startswith("error:"))
+    for name in SAMPLE_FILES:
+        assert name in error
+    assert "hint: set skip-existing: true" in rerun.stderr
+    assert "Traceback" not in rerun.log
+    assert rerun.outputs["uploaded"] == "0"
+    assert "failed" in rerun.summary
+
+
+def test_index_answer_for_an_existing_file_counts_as_skipped(
+    pypiserver: PypiServer, packages_dir: Path, tmp_path: Path
+) -> None:
+    # The pre-upload query normally spots existing files; this is the fallback for indexes
+    # whose listing lags: the upload's own 409/400 answer must mean "skipped" too.
+    assert publish(pypiserver, packages_dir, tmp_path).returncode == 0
+    wheel = DistFile(next(packages_dir.glob("*.whl")))
+    repository = open_repository(pypiserver.url, pypiserver.user, pypiserver.password)
+    try:
+        assert upload_one(repository, wheel, skip_existing=True) == "skipped"
+    finally:
+        repository.close()
+
+
+def test_wrong_password_fails_with_a_hint(
+    pypiserver: PypiServer, packages_dir: Path, tmp_path: Path
+) -> None:
+    wrong = register_secret("not-the-password")  # run_cli scans every capture for it
+    run = publish(pypiserver, packages_dir, tmp_path, password=wrong)
+
+    assert run.returncode == 1
+    assert "refused the credentials" in run.stderr
+    assert "hint: check the user and password inputs" in run.stderr
+    assert "Traceback" not in run.log
+    assert_masked_first(run.stdout, wrong)
+    assert on_index(pypiserver) == set()
+
+
+def test_dry_run_uploads_nothing_and_lists_what_would_go(
+    pypiserver: PypiServer, packages_dir: Path, tmp_path: Path
+) -> None:
+    run = publish(pypiserver, packages_dir, tmp_path, "--dry-run")
+
+    assert run.returncode == 0, run.log
+    assert on_index(pypiserver) == set()
+    assert run.outputs["dry-run"] == "true"
+    assert run.outputs["uploaded"] == "0"
+    assert {f["status"] for f in run.files()} == {"would upload"}
+    assert "dry run, nothing uploaded" in run.summary
+
+
+def test_dry_run_on_a_pull_request_reports_files_already_on_the_index(
+    pypiserver: PypiServer, packages_dir: Path, tmp_path: Path
+) -> None:
+    assert publish(pypiserver, packages_dir, tmp_path).returncode == 0
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"head": {"repo": {"fork": False}}}}))
+
+    run = run_cli(
+        ["publish", "--repository-url", pypiserver.url, "--user", pypiserver.user,
+         "--packages-dir", str(packages_dir), "--attestations", "false"],
+        tmp_path,
+        {"INPUT_PASSWORD": pypiserver.password.reveal(), "GITHUB_EVENT_NAME": "pull_request",
+         "GITHUB_EVENT_PATH": str(event)},
+    )  # fmt: skip
+
+    assert run.returncode == 0, run.log
+    assert run.outputs["dry-run"] == "true"
+    assert {f["status"] for f in run.files()} == {"already on index"}
+    assert "a real run would fail" in run.stdout
+
+
+def test_builds_the_project_when_packages_dir_is_empty(
+    pypiserver: PypiServer, tmp_path: Path
+) -> None:
+    project = copy_sample(tmp_path, version="2.0.0")
+    packages = tmp_path / "out"
+
+    run = publish(pypiserver, packages, tmp_path, "--project-dir", str(project))
+
+    assert run.returncode == 0, run.log
+    assert on_index(pypiserver) == {
+        "py_release_sample-2.0.0.tar.gz",
+        "py_release_sample-2.0.0-py3-none-any.whl",
+    }
+    assert "built py_release_sample-2.0.0.tar.gz" in run.summary
+
+
+def test_tag_that_differs_from_the_version_fails_before_upload(
+    pypiserver: PypiServer, packages_dir: Path, tmp_path: Path
+) -> None:
+    run = run_cli(
+        ["publish", "--repository-url", pypiserver.url, "--user", pypiserver.user,
+         "--packages-dir", str(packages_dir), "--attestations", "false"],
+        tmp_path,
+        {"INPUT_PASSWORD": pypiserver.password.reveal(), "GITHUB_EVENT_NAME": "push",
+         "GITHUB_REF": "refs/tags/v1.0.1"},
+    )  # fmt: skip
+
+    assert run.returncode == 1
+    assert "does not match the version of the distributions, 1.0.0" in run.stderr
+    assert on_index(pypiserver) == set()
+
+
+def test_index_that_is_down_fails_with_a_hint(packages_dir: Path, tmp_path: Path) -> None:
+    run = run_cli(
+        ["publish", "--repository-url", "http://127.0.0.1:9/", "--packages-dir",
+         str(packages_dir), "--attestations", "false"],
+        tmp_path,
+        {"INPUT_PASSWORD": register_secret("down-index-password")},
+    )  # fmt: skip
+
+    assert run.returncode == 1
+    assert "cannot reach the index" in run.stderr
+    assert "hint:" in run.stderr
+    assert "Traceback" not in run.log
+
+
+@pytest.mark.slow
+def test_a_real_project_from_pypi_releases_and_installs_back(
+    pypiserver: PypiServer, tmp_path: Path
+) -> None:
+    """A project that is not ours: idna's real sdist from PyPI, unpacked, built and released."""
+    download = tmp_path / "download"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+         "--dest", str(download), "idna==3.10"],
+        check=True,
+    )  # fmt: skip
+    sdist = next(download.glob("idna-3.10.tar.gz"))
+    subprocess.run(["tar", "-xzf", str(sdist), "-C", str(tmp_path)], check=True)
+
+    run = publish(
+        pypiserver, tmp_path / "out", tmp_path, "--project-dir", str(tmp_path / "idna-3.10")
+    )
+
+    assert run.returncode == 0, run.log
+    assert on_index(pypiserver) == {"idna-3.10.tar.gz", "idna-3.10-py3-none-any.whl"}
+    assert install_back(pypiserver, tmp_path, "idna") == "3.10"
+    assert requests.get(f"{pypiserver.simple_url}idna/", timeout=10).status_code == 200
