@@ -161,6 +161,7 @@ class Pipeline:
                 self.reporter.error(f"{problem.message}\nhint: {problem.hint}", title=problem.file)
         plan = replace(plan, report=report)
         if report.problems:
+            self.plan = plan  # the failure summary still names the project and version
             raise CheckFailed(report.problems)
         self._print_hashes(plan.dists)
         checks = "strict twine check, metadata, PyPI rules, names, integrity, size"
