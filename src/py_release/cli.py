@@ -150,7 +150,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     reporter = reporter_from_environ(environ, verbose=True)
     _mask_secrets_first(environ, reporter)
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if not arguments or arguments[0].startswith("-") and arguments[0] not in ("-h", "--help", "--version"):
+    first = arguments[0] if arguments else "-"
+    if first.startswith("-") and first not in ("-h", "--help", "--version"):
         arguments.insert(0, "publish")
     try:
         args = build_parser().parse_args(arguments)

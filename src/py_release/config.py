@@ -173,9 +173,7 @@ def _raw_values(
             # The alias has no default of its own, so a non-empty value was written by the user.
             alias_value = environ.get(env_key(spec.alias), "")
             if alias_value.strip():
-                warnings.append(
-                    f"input '{spec.alias}' is deprecated; use '{spec.name}' instead"
-                )
+                warnings.append(f"input '{spec.alias}' is deprecated; use '{spec.name}' instead")
                 value = alias_value
         flag_value = flags.get(spec.name)
         if flag_value is not None:

@@ -53,9 +53,7 @@ def _release(
     }
     config = load_config(environ, flags)
     with requests.Session() as session:
-        Pipeline(
-            config=config, context=GitHubContext(), reporter=reporter, session=session
-        ).run()
+        Pipeline(config=config, context=GitHubContext(), reporter=reporter, session=session).run()
 
 
 def _install_and_run(simple_url: str, scratch: Path, reporter: Reporter) -> str:

@@ -275,8 +275,7 @@ class Pipeline:
             problems.append(
                 ExistingFilesError(
                     "the index already has " + ", ".join(same),
-                    "set skip-existing: true to leave existing files out, or release a new "
-                    "version",
+                    "set skip-existing: true to leave existing files out, or release a new version",
                 )
             )
         if not problems:
@@ -293,9 +292,7 @@ class Pipeline:
         assert plan.decision is not None
         if plan.decision.dry_run:
             would = plan.count("would upload")
-            return plan.with_stage(
-                "upload", "skipped", f"dry run: {would} files would be uploaded"
-            )
+            return plan.with_stage("upload", "skipped", f"dry run: {would} files would be uploaded")
         repository = open_repository(
             self.config.repository_url, self.config.user, self.config.password
         )
@@ -308,9 +305,7 @@ class Pipeline:
                         plan = plan.with_status(dist.name, "skipped")
                         self.reporter.info(f"{dist.name}: already on the index, skipped")
                         continue
-                    outcome = upload_one(
-                        repository, dist, skip_existing=self.config.skip_existing
-                    )
+                    outcome = upload_one(repository, dist, skip_existing=self.config.skip_existing)
                     plan = plan.with_status(dist.name, outcome)
                     self.reporter.info(f"{dist.name}: {outcome}")
         finally:
@@ -343,9 +338,7 @@ class Pipeline:
             elif found.sha256 is None:
                 unverifiable.append(dist.name)
             elif found.sha256 != dist.hashes.sha256:
-                problems.append(
-                    Problem(dist.name, f"the index serves sha256 {found.sha256}", "")
-                )
+                problems.append(Problem(dist.name, f"the index serves sha256 {found.sha256}", ""))
         if problems:
             raise UploadError(
                 "the index does not serve what was uploaded: "

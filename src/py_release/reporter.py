@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Protocol, TextIO
 
@@ -43,7 +43,7 @@ class Reporter(Protocol):
     def fail(self, message: str, hint: str) -> None:
         """Say why the run failed and how to fix it: ``error:`` and ``hint:`` lines."""
 
-    def group(self, title: str) -> Iterator[None]:
+    def group(self, title: str) -> AbstractContextManager[None]:
         """A context manager folding the lines written inside it."""
 
     def set_output(self, name: str, value: str) -> None: ...
@@ -213,7 +213,7 @@ class TerminalReporter(_Redacting):
         print(self.redact(markdown), file=self.out)
 
 
-def reporter_from_environ(environ: dict[str, str] | os._Environ[str], *, verbose: bool) -> Reporter:
+def reporter_from_environ(environ: Mapping[str, str], *, verbose: bool) -> Reporter:
     """Pick the reporter for where we run: GitHub Actions (or act), else a terminal."""
     if environ.get("GITHUB_ACTIONS") == "true":
         output = environ.get("GITHUB_OUTPUT")

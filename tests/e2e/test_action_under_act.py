@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def bootstrap_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run_act(
-    tmp_path: Path, server: PypiServer, event_name: str, event: dict[str, object], version: str,
+    tmp_path: Path, server: PypiServer, event_name: str, event: Mapping[str, object], version: str,
     cache: Path,
 ) -> ActRun:  # fmt: skip
     repo = make_repository(tmp_path, version)
@@ -102,10 +103,10 @@ def run_act(
 
 
 @pytest.fixture
-def index(tmp_path: Path) -> PypiServer:
+def index(tmp_path: Path) -> Iterator[PypiServer]:
     with PypiServer(root=tmp_path / "index") as server:
         register_secret(server.password.reveal())
-        yield server  # type: ignore[misc]
+        yield server
 
 
 def on_index(server: PypiServer) -> set[str]:
@@ -115,9 +116,7 @@ def on_index(server: PypiServer) -> set[str]:
 def test_tag_push_releases_to_the_index(
     tmp_path: Path, index: PypiServer, bootstrap_cache: Path
 ) -> None:
-    run = run_act(
-        tmp_path, index, "push", {"ref": "refs/tags/v1.0.0"}, "1.0.0", bootstrap_cache
-    )
+    run = run_act(tmp_path, index, "push", {"ref": "refs/tags/v1.0.0"}, "1.0.0", bootstrap_cache)
 
     assert run.returncode == 0, run.log[-6000:]
     assert on_index(index) == {
@@ -156,9 +155,7 @@ def test_pull_request_makes_a_dry_run(
 def test_tag_that_differs_from_the_version_fails_before_upload(
     tmp_path: Path, index: PypiServer, bootstrap_cache: Path
 ) -> None:
-    run = run_act(
-        tmp_path, index, "push", {"ref": "refs/tags/v1.0.1"}, "1.0.0", bootstrap_cache
-    )
+    run = run_act(tmp_path, index, "push", {"ref": "refs/tags/v1.0.1"}, "1.0.0", bootstrap_cache)
 
     assert run.returncode != 0
     assert "does not match the version of the distributions, 1.0.0" in run.log

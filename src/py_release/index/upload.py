@@ -38,10 +38,9 @@ def classify_answer(status: int, reason: str, body: str) -> Answer:
 
 
 def open_repository(upload_url: str, user: str, password: Secret | None) -> Repository:
-    repository = Repository(
+    return Repository(
         upload_url, user, password.reveal() if password else None, disable_progress_bar=True
     )
-    return repository
 
 
 def _reason(response: requests.Response) -> str:
