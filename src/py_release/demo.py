@@ -56,27 +56,30 @@ def _release(
         Pipeline(config=config, context=GitHubContext(), reporter=reporter, session=session).run()
 
 
+def _find_uv() -> str | None:
+    try:
+        import uv
+
+        return str(uv.find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
+
+
 def _install_and_run(simple_url: str, scratch: Path, reporter: Reporter) -> str:
+    """Install the sample from the index alone into a new venv and run its command."""
     env_dir = scratch / "venv"
-    uv = shutil.which("uv")
-    if uv:
-        subprocess.run([uv, "venv", "-q", "--python", sys.executable, str(env_dir)], check=True)
-    else:
-        venv.EnvBuilder(with_pip=True).create(env_dir)
+    venv.EnvBuilder(with_pip=False).create(env_dir)
     bin_dir = env_dir / ("Scripts" if sys.platform == "win32" else "bin")
     python = bin_dir / ("python.exe" if sys.platform == "win32" else "python")
-    install = (
-        [uv, "pip", "install", "-q", "--python", str(python)]
-        if uv
-        else [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    )
     reporter.info(f"installing py-release-sample from {simple_url}")
-    subprocess.run(
-        [*install, "--index-url", simple_url, "--no-cache", "py-release-sample"]
-        if uv
-        else [*install, "--index-url", simple_url, "--no-cache-dir", "py-release-sample"],
-        check=True,
-    )
+    uv = _find_uv()
+    if uv:
+        command = [uv, "pip", "install", "-q", "--python", str(python), "--no-cache"]
+    else:
+        subprocess.run([str(python), "-m", "ensurepip", "-q"], check=True)
+        command = [str(python), "-m", "pip", "install", "-q", "--no-cache-dir",
+                   "--disable-pip-version-check", "--isolated"]  # fmt: skip
+    subprocess.run([*command, "--index-url", simple_url, "py-release-sample"], check=True)
     result = subprocess.run(
         [str(bin_dir / "py-release-sample")], check=True, capture_output=True, text=True
     )

@@ -1,0 +1,116 @@
+"""The CLI's verbs and exit codes, run as a user runs them."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from py_release.sandbox.pypiserver import PypiServer
+from tests.helpers import SAMPLE_PROJECT, run_cli
+
+
+def test_check_passes_good_files(packages_dir: Path, tmp_path: Path) -> None:
+    run = run_cli(["check", str(packages_dir)], tmp_path, actions=False)
+
+    assert run.returncode == 0, run.log
+    assert "py-release-sample 1.0.0: all 2 files pass" in run.stderr
+
+
+def test_check_fails_a_broken_wheel_with_error_and_hint(packages_dir: Path, tmp_path: Path) -> None:
+    wheel = next(packages_dir.glob("*.whl"))
+    broken = tmp_path / "broken" / wheel.name
+    broken.parent.mkdir()
+    with zipfile.ZipFile(wheel) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.endswith("__init__.py"):
+                data += b"\n# changed after the wheel was built\n"
+            target.writestr(item, data)
+
+    run = run_cli(["check", str(broken)], tmp_path, actions=False)
+
+    assert run.returncode == 1
+    assert "didn't match RECORD" in run.stderr
+    assert "hint:" in run.stderr
+    assert "Traceback" not in run.log
+
+
+def test_check_refuses_a_local_version_for_pypi_only(packages_dir: Path, tmp_path: Path) -> None:
+    run = run_cli(["check", "--tag", "v1.0.1", str(packages_dir)], tmp_path, actions=False)
+
+    assert run.returncode == 1
+    assert "tag v1.0.1: does not match the version of the distributions, 1.0.0" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        pytest.param(["--version"], 0, id="version"),
+        pytest.param(["--help"], 0, id="help"),
+        pytest.param(["publish", "--no-such-flag"], 2, id="unknown flag"),
+        pytest.param(["frobnicate"], 2, id="unknown command"),
+        pytest.param(["check"], 2, id="check without paths"),
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], code: int, tmp_path: Path) -> None:
+    assert run_cli(args, tmp_path, actions=False).returncode == code
+
+
+def test_password_from_py_release_password_on_a_laptop(
+    pypiserver: PypiServer, packages_dir: Path, tmp_path: Path
+) -> None:
+    run = run_cli(
+        ["--repository-url", pypiserver.url, "--user", pypiserver.user,
+         "--packages-dir", str(packages_dir), "--attestations", "false", "--verbose", "no"],
+        tmp_path,
+        {"PY_RELEASE_PASSWORD": pypiserver.password.reveal()},
+        actions=False,
+    )  # fmt: skip
+
+    assert run.returncode == 0, run.log
+    assert {p.name for p in pypiserver.packages.iterdir()} == {
+        "py_release_sample-1.0.0.tar.gz",
+        "py_release_sample-1.0.0-py3-none-any.whl",
+    }
+    # Outside Actions the summary is the report on stdout.
+    assert "py-release: py-release-sample 1.0.0 released" in run.stdout
+
+
+def test_without_password_a_real_run_says_trusted_publishing_is_not_built_yet(
+    packages_dir: Path, tmp_path: Path
+) -> None:
+    run = run_cli(
+        ["--repository-url", "http://127.0.0.1:9/", "--packages-dir", str(packages_dir)],
+        tmp_path,
+    )
+
+    assert run.returncode == 1
+    assert "Trusted Publishing is not available in this version" in run.stderr
+    assert "| authenticate | ❌ failed |" in run.summary
+
+
+def test_without_password_a_dry_run_reports_the_stages_not_configured(
+    packages_dir: Path, tmp_path: Path, pypiserver: PypiServer
+) -> None:
+    run = run_cli(
+        ["--repository-url", pypiserver.url, "--packages-dir", str(packages_dir), "--dry-run"],
+        tmp_path,
+    )
+
+    assert run.returncode == 0, run.log
+    assert "| authenticate | ⚪ not configured |" in run.summary
+    assert "| sign | ⚪ not configured |" in run.summary
+
+
+@pytest.mark.slow
+def test_demo_releases_the_sample_and_installs_it_back(tmp_path: Path) -> None:
+    run = run_cli(["demo"], tmp_path, actions=False)
+
+    assert run.returncode == 0, run.log
+    assert "Hello from py-release-sample 1.0.0, installed from the index." in run.stderr
+    assert "dry run, nothing uploaded" in run.stdout
+    assert "py-release: py-release-sample 1.0.0 released" in run.stdout
+    # The demo works on a copy: the bundled sample stays clean.
+    assert not (SAMPLE_PROJECT / "dist").exists()
