@@ -11,6 +11,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -126,7 +127,7 @@ def parse_size(spec_name: str, raw: str) -> int:
             f"'{raw}' is not a size",
             f"give {spec_name} as a number of bytes or with a unit, e.g. 100MiB or 1GiB",
         )
-    size = int(float(match.group(1)) * _SIZE_UNITS[unit])
+    size = int(Decimal(match.group(1)) * _SIZE_UNITS[unit])
     if size <= 0 or size > _SIZE_CAP:
         raise InputError(
             spec_name,
@@ -137,22 +138,27 @@ def parse_size(spec_name: str, raw: str) -> int:
 
 
 def parse_repository_url(spec_name: str, raw: str) -> str:
-    url = raw.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(
-            spec_name,
-            f"'{raw}' is not an http(s) URL",
-            f"set {spec_name} to the index's upload URL, e.g. https://upload.pypi.org/legacy/ "
-            "or https://test.pypi.org/legacy/",
-        )
-    if parts.username or parts.password:
-        # The URL would carry the credentials into logs and outputs.
+    url = parse_text(spec_name, raw)
+    hint = (
+        f"set {spec_name} to the index's upload URL, e.g. https://upload.pypi.org/legacy/ "
+        "or https://test.pypi.org/legacy/"
+    )
+    try:
+        parts = urlsplit(url)
+        has_credentials = bool(parts.username or parts.password)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a port
+    except ValueError:
+        # Never quote the value: a token pasted here by mistake would reach the log.
+        raise InputError(spec_name, "is not a valid URL (check the host and port)", hint) from None
+    if has_credentials:
         raise InputError(
             spec_name,
             "the URL contains credentials",
             "remove them from the URL and pass them as the user and password inputs",
         )
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        scheme = f"'{parts.scheme}' URL" if parts.scheme else "URL without a scheme"
+        raise InputError(spec_name, f"is a {scheme}, not an http(s) URL", hint)
     return url
 
 
@@ -162,13 +168,31 @@ def parse_text(spec_name: str, raw: str) -> str:
     return raw.strip()
 
 
+def _underscore_key(name: str) -> str:
+    """``INPUT_DRY_RUN``: the spelling a shell or ``docker run -e`` can set."""
+    return env_key(name).replace("-", "_")
+
+
+def _accepted_keys() -> set[str]:
+    """Every variable name that is read: the input's own, its ``_`` spelling, its alias."""
+    keys: set[str] = set()
+    for spec in INPUTS:
+        keys |= {env_key(spec.name), _underscore_key(spec.name)}
+        if spec.alias:
+            keys.add(env_key(spec.alias))
+    return keys
+
+
 def _raw_values(
     environ: Mapping[str, str], flags: Mapping[str, str | None], warnings: list[str]
 ) -> dict[str, str]:
-    """Each input's raw text: flag, else ``INPUT_<NAME>``, else deprecated alias, else default."""
+    """Each input's raw text: flag, else deprecated alias, else ``INPUT_<NAME>`` (``-`` or
+    ``_``, as the reference action reads them), else the default."""
     raw: dict[str, str] = {}
     for spec in INPUTS:
         value = environ.get(env_key(spec.name), "")
+        if not value.strip() and not spec.alias:
+            value = environ.get(_underscore_key(spec.name), "")
         if spec.alias:
             # The alias has no default of its own, so a non-empty value was written by the user.
             alias_value = environ.get(env_key(spec.alias), "")
@@ -184,12 +208,22 @@ def _raw_values(
 
 def _typo_errors(environ: Mapping[str, str], warnings: list[str]) -> list[InputError]:
     known = _known_names()
+    accepted = _accepted_keys()
     errors: list[InputError] = []
     for key in sorted(environ):
-        if not key.startswith("INPUT_"):
+        if not key.startswith("INPUT_") or key in accepted:
             continue
         name = key.removeprefix("INPUT_")
         if _normalise(name) in known:
+            # A known input in a spelling that is never read (e.g. lower case): say so.
+            meant = known[_normalise(name)]
+            errors.append(
+                InputError(
+                    meant,
+                    f"{key} is not read",
+                    f"set {env_key(meant)} instead (upper case, as GitHub sets inputs)",
+                )
+            )
             continue
         guess = closest_input(name)
         if guess:
@@ -242,11 +276,6 @@ def load_config(
             values[spec.name.replace("-", "_")] = _parse_one(spec, raw[spec.name])
         except InputError as exc:
             errors.append(exc)
-    user = values.get("user")
-    if user == "":
-        errors.append(
-            InputError("user", "is empty", "leave user unset for __token__, or give a username")
-        )
     if len(errors) == 1:
         raise errors[0]
     if errors:

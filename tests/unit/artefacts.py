@@ -23,7 +23,10 @@ NAME = "py-release-sample"
 VERSION = "1.0.0"
 SUMMARY = "The sample project py-release releases in its tests."
 BODY = "# py-release-sample\n\nA *small* project, with a [link](https://example.com/).\n"
-WHEEL_TEXT = "Wheel-Version: 1.0\nGenerator: tests.unit.artefacts\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+WHEEL_TEXT = (
+    "Wheel-Version: 1.0\nGenerator: tests.unit.artefacts\nRoot-Is-Purelib: true\n"
+    "Tag: py3-none-any\n"
+)
 _ZIP_DATE = (2024, 1, 1, 0, 0, 0)
 _TAR_MTIME = 1_704_067_200  # 2024-01-01
 
@@ -93,6 +96,7 @@ def make_wheel(
     unrecorded: Mapping[str, bytes] | None = None,
     phantom_records: Sequence[str] = (),
     raw_members: Sequence[tuple[str, bytes]] = (),
+    encoding: str = "utf-8",
 ) -> Path:
     """Write a wheel into ``folder`` and return its path.
 
@@ -101,7 +105,8 @@ def make_wheel(
     ``filename`` renames the file; ``licenses`` go to ``.dist-info/licenses/``; ``bad_hash_for``
     records a wrong digest for that member; ``unrecorded`` members are left out of RECORD;
     ``phantom_records`` are RECORD rows for members the wheel lacks; ``raw_members`` are
-    written as they are, after everything else (unsafe paths, duplicates).
+    written as they are, after everything else (unsafe paths, duplicates); ``encoding`` is
+    that of METADATA.
     """
     stem = dist_stem(name, version)
     dist_info = f"{stem}.dist-info"
@@ -111,7 +116,7 @@ def make_wheel(
     )
     for license_name, data in (licenses or {}).items():
         payload[f"{dist_info}/licenses/{license_name}"] = data
-    payload[f"{dist_info}/METADATA"] = (metadata or metadata_text(name, version)).encode()
+    payload[f"{dist_info}/METADATA"] = (metadata or metadata_text(name, version)).encode(encoding)
     payload[f"{dist_info}/WHEEL"] = WHEEL_TEXT.encode()
     rows: list[str] = []
     for member, data in payload.items():
@@ -175,6 +180,7 @@ def make_sdist(
     links: Sequence[tuple[str, str, LinkKind]] = (),
     raw_members: Sequence[tuple[str, bytes]] = (),
     archive_format: Literal["tar.gz", "zip"] = "tar.gz",
+    encoding: str = "utf-8",
 ) -> Path:
     """Write an sdist into ``folder`` and return its path.
 
@@ -182,13 +188,15 @@ def make_sdist(
     holding PKG-INFO and pyproject.toml. Knobs: ``metadata`` replaces PKG-INFO, ``pkg_info``
     leaves it out, ``files`` replace the other files (relative to the top folder), ``links``
     are (member below the top folder, target, kind), ``raw_members`` are full member paths
-    written as they are, ``archive_format="zip"`` makes a legacy ``.zip`` sdist.
+    written as they are, ``archive_format="zip"`` makes a legacy ``.zip`` sdist, ``encoding``
+    is that of PKG-INFO.
     """
     stem = dist_stem(name, version)
     top = top if top is not None else stem
     members: dict[str, bytes] = {}
     if pkg_info:
-        members[f"{top}/PKG-INFO"] = (metadata or metadata_text(name, version)).encode()
+        text = metadata or metadata_text(name, version)
+        members[f"{top}/PKG-INFO"] = text.encode(encoding)
     for relative, data in (files if files is not None else sdist_files(name, version)).items():
         members[f"{top}/{relative}"] = data
     path = folder / (filename or f"{stem}.{archive_format}")
