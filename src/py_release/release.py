@@ -8,6 +8,7 @@ latest, so a failure can still be reported with everything known up to it.
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
@@ -74,7 +75,19 @@ class Pipeline:
     def configure(self, plan: Plan) -> Plan:
         for warning in self.config.warnings:
             self.reporter.warning(warning, title="input")
-        return plan.with_stage("configure", "done", "inputs valid")
+        detail = "inputs valid"
+        requested = self.config.python
+        if requested:
+            # scripts/bootstrap picks the interpreter from this input; here it is only reported.
+            running = sys.executable
+            found = shutil.which(requested)
+            if found is None or Path(found).resolve() != Path(running).resolve():
+                self.reporter.info(
+                    f"python input '{requested}' chooses the interpreter scripts/bootstrap "
+                    f"builds the action's venv with; this process runs on {running}"
+                )
+            detail += f"; python: {requested}"
+        return plan.with_stage("configure", "done", detail)
 
     def decide(self, plan: Plan) -> Plan:
         contents = scan_packages_dir(self.config.packages_dir)

@@ -1,0 +1,1 @@
+"""Distributions: finding, building and checking them."""

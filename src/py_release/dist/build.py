@@ -1,0 +1,121 @@
+"""Build the sdist, then the wheel from that sdist, each in a fresh isolated environment.
+
+Building the wheel from the sdist (not from the checkout) makes a broken sdist fail here,
+before a user installs it. ``build``'s public API does the work; ``uv`` installs the build
+requirements when it is available, as ``python -m build --installer uv`` would.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Literal, Protocol
+
+import pyproject_hooks
+from build import BuildBackendException, BuildException, ProjectBuilder
+from build.env import DefaultIsolatedEnv, Installer
+
+from py_release.dist.files import DistFile
+from py_release.dist.integrity import check_sdist
+from py_release.errors import BuildError
+
+Log = Callable[[str], None]
+BuildKind = Literal["sdist", "wheel"]
+
+
+class Runner(Protocol):
+    """How pyproject-hooks runs a backend hook (its SubprocessRunner)."""
+
+    def __call__(
+        self,
+        cmd: Sequence[str],
+        cwd: str | None = None,
+        extra_environ: Mapping[str, str] | None = None,
+    ) -> None: ...
+
+
+def pick_installer() -> Installer:
+    """uv when it can be found (the action's lock ships it), pip otherwise."""
+    try:
+        import uv
+
+        uv.find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        return "uv" if shutil.which("uv") else "pip"
+    return "uv"
+
+
+def _build_one(
+    source_dir: Path, kind: BuildKind, out_dir: Path, installer: Installer, runner: Runner
+) -> Path:
+    with DefaultIsolatedEnv(installer=installer) as env:
+        builder = ProjectBuilder.from_isolated_env(env, source_dir, runner=runner)
+        env.install(builder.build_system_requires)
+        env.install(builder.get_requires_for_build(kind))
+        return Path(builder.build(kind, out_dir))
+
+
+def _failure_detail(exc: BaseException) -> str:
+    cause = getattr(exc, "exception", None) or exc.__cause__ or exc
+    if isinstance(cause, subprocess.CalledProcessError):
+        output = cause.output or b""
+        text = output.decode("utf-8", "replace") if isinstance(output, bytes) else str(output)
+        tail = "\n".join(text.strip().splitlines()[-25:])
+        return f"{cause}\n{tail}" if tail else str(cause)
+    return str(cause)
+
+
+def build_distributions(
+    project_dir: Path, out_dir: Path, *, verbose: bool, log: Log
+) -> tuple[DistFile, DistFile]:
+    """Build ``project_dir`` into an sdist and a wheel in ``out_dir``.
+
+    Raises ``BuildError`` naming the failed step, with the backend's last lines.
+    """
+    if not (project_dir / "pyproject.toml").is_file() and not (project_dir / "setup.py").is_file():
+        raise BuildError(
+            f"project-dir '{project_dir}' holds no pyproject.toml (or setup.py)",
+            "set project-dir to the folder of your pyproject.toml, or put ready distributions "
+            "in packages-dir and set build to false",
+        )
+    installer = pick_installer()
+    runner: Runner = (
+        pyproject_hooks.default_subprocess_runner
+        if verbose
+        else pyproject_hooks.quiet_subprocess_runner
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="py-release-build-") as scratch:
+        step = "sdist"
+        try:
+            log(f"building the sdist of {project_dir} (installer: {installer})")
+            sdist = _build_one(project_dir, "sdist", out_dir, installer, runner)
+            problems = check_sdist(sdist)
+            if problems:
+                raise BuildError(
+                    "the built sdist is unsafe: " + "; ".join(str(p) for p in problems),
+                    problems[0].hint,
+                )
+            step = "wheel (from the sdist)"
+            log(f"building the wheel from {sdist.name}")
+            source = _extract(sdist, Path(scratch))
+            wheel = _build_one(source, "wheel", out_dir, installer, runner)
+        except (BuildException, BuildBackendException, subprocess.CalledProcessError) as exc:
+            raise BuildError(
+                f"building the {step} failed: {_failure_detail(exc)}",
+                "run `python -m build` in project-dir to reproduce; if the wheel fails but the "
+                "sdist built, the sdist is missing files the build needs (check your backend's "
+                "sdist include settings)",
+            ) from exc
+    return DistFile(sdist), DistFile(wheel)
+
+
+def _extract(sdist: Path, into: Path) -> Path:
+    with tarfile.open(sdist, "r:gz") as archive:
+        top = archive.getnames()[0].split("/", 1)[0]
+        archive.extractall(into, filter="data")
+    return into / top
