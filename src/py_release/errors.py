@@ -94,5 +94,5 @@ class AuthenticationError(UploadError):
     """The index refused our credentials."""
 
 
-class NotConfiguredError(ReleaseError):
-    """A stage was asked for that this version of py-release does not provide yet."""
+class TrustedPublishingError(ReleaseError):
+    """The job's identity could not be exchanged for an upload token."""

@@ -46,6 +46,8 @@ class Plan:
     on_index: dict[str, IndexFile] = field(default_factory=dict)
     statuses: dict[str, FileStatus] = field(default_factory=dict)
     stages: tuple[StageResult, ...] = ()
+    # Extra lines for the job summary (setup links and the like), Markdown.
+    notes: tuple[str, ...] = ()
 
     @property
     def project(self) -> str:
@@ -57,6 +59,9 @@ class Plan:
 
     def with_stage(self, stage: Stage, state: StageState, detail: str) -> Plan:
         return replace(self, stages=(*self.stages, StageResult(stage, state, detail)))
+
+    def with_note(self, note: str) -> Plan:
+        return replace(self, notes=(*self.notes, note))
 
     def with_status(self, name: str, status: FileStatus) -> Plan:
         return replace(self, statuses={**self.statuses, name: status})

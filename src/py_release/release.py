@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import requests
+from twine.repository import Repository
 
 from py_release.config import Config
 from py_release.decide import decide
@@ -22,16 +23,29 @@ from py_release.dist.build import build_distributions
 from py_release.dist.check import CheckOptions, check_distributions
 from py_release.dist.files import DistFile, scan_packages_dir
 from py_release.errors import (
+    AuthenticationError,
     CheckFailed,
     ExistingFilesError,
     NoDistributionsError,
-    NotConfiguredError,
     Problem,
+    ReleaseError,
     UploadError,
 )
 from py_release.github.context import GitHubContext
+from py_release.index.credentials import (
+    Credentials,
+    StaticCredentials,
+    TrustedPublishingCredentials,
+)
 from py_release.index.query import existing_files
-from py_release.index.upload import open_repository, upload_one
+from py_release.index.trusted_publishing import (
+    IdTokenSource,
+    get_audience,
+    github_id_token,
+    oidc_base,
+    preflight,
+)
+from py_release.index.upload import Outcome, open_repository, upload_one
 from py_release.plan import Plan
 from py_release.report import publish_report
 from py_release.reporter import Reporter
@@ -47,11 +61,14 @@ class Pipeline:
         context: GitHubContext,
         reporter: Reporter,
         session: requests.Session,
+        id_tokens: IdTokenSource = github_id_token,
     ) -> None:
         self.config = config
         self.context = context
         self.reporter = reporter
         self.session = session
+        self.id_tokens = id_tokens
+        self.credentials: Credentials = StaticCredentials(config.user, config.password)
         self.plan = Plan()
 
     def run(self) -> Plan:
@@ -198,34 +215,79 @@ class Pipeline:
         assert plan.decision is not None
         decision = plan.decision
         if decision.credentials == "password":
-            self._nudge_tokens(plan)
+            plan = self._nudge_tokens(plan)
             return plan.with_stage(
                 "authenticate", "done", f"user {self.config.user} with the password input"
             )
         if decision.dry_run:
-            return plan.with_stage(
-                "authenticate",
-                "not configured",
-                "no password given, so a real run would need Trusted Publishing, which this "
-                "version of py-release does not provide yet",
+            present = "present" if self.context.id_token_available else "absent"
+            detail = (
+                f"a real run would use Trusted Publishing; the ID-token request variables are "
+                f"{present}"
             )
-        raise NotConfiguredError(
-            "no password was given, and Trusted Publishing is not available in this version "
-            "of py-release yet",
-            "pass an API token as the password input (user __token__), e.g. "
-            "`password: ${{ secrets.PYPI_API_TOKEN }}`",
+            if not self.context.id_token_available:
+                detail += " (a real run needs `permissions: id-token: write` on the job)"
+            return plan.with_stage("authenticate", "skipped", f"dry run: {detail}")
+        preflight(self.context)
+        base = oidc_base(self.config.repository_url)
+        audience = get_audience(self.session, base)
+        credentials = TrustedPublishingCredentials(
+            session=self.session,
+            base=base,
+            audience=audience,
+            project=plan.project,
+            id_tokens=self.id_tokens,
+            reporter=self.reporter,
+        )
+        credentials.password()  # mint now: a refusal stops the run before any upload
+        self.credentials = credentials
+        return plan.with_stage(
+            "authenticate",
+            "done",
+            f"Trusted Publishing: exchanged the job's ID token (audience {audience}) for a "
+            f"short-lived token for {plan.project}",
         )
 
-    def _nudge_tokens(self, plan: Plan) -> None:
+    def _nudge_tokens(self, plan: Plan) -> Plan:
         assert plan.decision is not None
         password = self.config.password
-        if not plan.decision.index.is_pypi or password is None:
-            return
-        if self.config.user == "__token__" and not password.reveal().startswith("pypi-"):
+        index = plan.decision.index
+        if not index.is_pypi or password is None:
+            return plan
+        if self.config.user != "__token__":
+            raise ReleaseError(
+                f"{index.web_url} does not accept a username and password for uploads",
+                "use Trusted Publishing (leave password empty and add `id-token: write`), or an "
+                "API token with user __token__",
+            )
+        if not password.reveal().startswith("pypi-"):
             self.reporter.warning(
                 "the password does not look like a PyPI API token (they start with 'pypi-')",
                 title="Potentially invalid token",
             )
+        self.reporter.warning(
+            "a long-lived API token is used; Trusted Publishing needs no stored secret. The job "
+            "summary has the link that sets it up for this repository.",
+            title="Upgrade to Trusted Publishing",
+        )
+        return plan.with_note(self._publisher_setup_link(plan))
+
+    def _publisher_setup_link(self, plan: Plan) -> str:
+        assert plan.decision is not None
+        assert plan.decision.index.web_url is not None
+        web = plan.decision.index.web_url
+        query = "provider=github"
+        if self.context.repository:
+            owner, _, repository = self.context.repository.partition("/")
+            query += f"&owner={owner}&repository={repository}"
+        if self.context.workflow_file:
+            query += f"&workflow_filename={self.context.workflow_file}"
+        link = f"{web}manage/project/{plan.project}/settings/publishing/?{query}"
+        return (
+            "**Upgrade to Trusted Publishing:** this release used a long-lived API token. "
+            f"[Create a trusted publisher for this workflow]({link}), add "
+            "`permissions: id-token: write` to the job and remove the password input."
+        )
 
     def sign(self, plan: Plan) -> Plan:
         assert plan.decision is not None
@@ -307,7 +369,7 @@ class Pipeline:
             would = plan.count("would upload")
             return plan.with_stage("upload", "skipped", f"dry run: {would} files would be uploaded")
         repository = open_repository(
-            self.config.repository_url, self.config.user, self.config.password
+            self.config.repository_url, self.credentials.user, self.credentials.password()
         )
         # Wheels first, as twine does: a project's page shows its sdist last.
         ordered = sorted(plan.dists, key=lambda d: (d.kind != "wheel", d.name))
@@ -326,6 +388,21 @@ class Pipeline:
             self.plan = plan
         detail = f"{plan.count('uploaded')} uploaded, {plan.count('skipped')} skipped"
         return plan.with_stage("upload", "done", detail)
+
+    def _upload_with_fresh_credentials(self, repository: Repository, dist: DistFile) -> Outcome:
+        """Upload with credentials valid now; if the index still calls them expired, renew
+        them once and try again."""
+        for attempt in (1, 2):
+            password = self.credentials.password()
+            user = self.credentials.user
+            repository.session.auth = (user, password.reveal()) if password else None
+            try:
+                return upload_one(repository, dist, skip_existing=self.config.skip_existing)
+            except AuthenticationError as error:
+                expired = "expired" in error.message.lower()
+                if attempt == 2 or not expired or not self.credentials.renew():
+                    raise
+        raise AssertionError("unreachable")
 
     def verify(self, plan: Plan) -> Plan:
         assert plan.decision is not None

@@ -97,6 +97,8 @@ def summary_markdown(plan: Plan, failure: ReleaseError | None) -> str:
             url = decision.index.project_url(plan.project, plan.version)
             lines.append(f"| Project page | {url} |")
         lines.append("")
+    for note in plan.notes:
+        lines += [note, ""]
     if plan.dists:
         lines += ["### Files", "", "| File | Size | SHA256 | Status |", "|---|---:|---|---|"]
         for dist in plan.dists:

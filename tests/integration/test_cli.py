@@ -78,7 +78,7 @@ def test_password_from_py_release_password_on_a_laptop(
     assert "py-release: py-release-sample 1.0.0 released" in run.stdout
 
 
-def test_without_password_a_real_run_says_trusted_publishing_is_not_built_yet(
+def test_without_password_or_id_token_permission_the_hint_shows_the_yaml(
     packages_dir: Path, tmp_path: Path
 ) -> None:
     run = run_cli(
@@ -87,11 +87,12 @@ def test_without_password_a_real_run_says_trusted_publishing_is_not_built_yet(
     )
 
     assert run.returncode == 1
-    assert "Trusted Publishing is not available in this version" in run.stderr
+    assert "cannot request an ID token for Trusted Publishing" in run.stderr
+    assert "permissions:\n      id-token: write" in run.stderr
     assert "| authenticate | ❌ failed |" in run.summary
 
 
-def test_without_password_a_dry_run_reports_the_stages_not_configured(
+def test_without_password_a_dry_run_says_trusted_publishing_would_be_used(
     packages_dir: Path, tmp_path: Path, pypiserver: PypiServer
 ) -> None:
     run = run_cli(
@@ -100,7 +101,8 @@ def test_without_password_a_dry_run_reports_the_stages_not_configured(
     )
 
     assert run.returncode == 0, run.log
-    assert "| authenticate | ⚪ not configured |" in run.summary
+    assert "a real run would use Trusted Publishing" in run.summary
+    assert "ID-token request variables are absent" in run.summary
     assert "| sign | ⚪ not configured |" in run.summary
 
 

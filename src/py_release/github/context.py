@@ -22,6 +22,8 @@ class GitHubContext:
     in_actions: bool = False
     under_act: bool = False
     pull_request_from_fork: bool = False
+    # Both ACTIONS_ID_TOKEN_REQUEST_* variables are set: the job has `id-token: write`.
+    id_token_available: bool = False
 
     @property
     def tag(self) -> str | None:
@@ -29,6 +31,18 @@ class GitHubContext:
         if self.ref and self.ref.startswith("refs/tags/"):
             return self.ref.removeprefix("refs/tags/")
         return None
+
+    @property
+    def owner(self) -> str | None:
+        return self.repository.split("/", 1)[0] if self.repository else None
+
+    @property
+    def workflow_file(self) -> str | None:
+        """``release.yml`` from ``owner/repo/.github/workflows/release.yml@refs/...``."""
+        if not self.workflow_ref:
+            return None
+        path = self.workflow_ref.split("@", 1)[0]
+        return path.rsplit("/", 1)[-1] or None
 
     @property
     def is_pull_request(self) -> bool:
@@ -69,4 +83,8 @@ def load_context(environ: Mapping[str, str]) -> GitHubContext:
         in_actions=environ.get("GITHUB_ACTIONS") == "true",
         under_act=environ.get("ACT") == "true",
         pull_request_from_fork=_is_fork(event),
+        id_token_available=bool(
+            environ.get("ACTIONS_ID_TOKEN_REQUEST_URL")
+            and environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+        ),
     )
