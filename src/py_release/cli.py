@@ -57,6 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--project", type=Path, help="project to release (default: the sample)")
     demo.add_argument("--keep", action="store_true", help="keep the index's files afterwards")
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="start local stand-ins for GitHub's ID-token issuer and PyPI, for rehearsing a "
+        "release workflow under act",
+    )
+    sandbox.add_argument("--project", help="project to trust (default: from ./pyproject.toml)")
+    sandbox.add_argument("--repository", default="octo-org/sample-project", help="owner/name")
+    sandbox.add_argument("--owner-id", default="100001", help="the owner's numeric account id")
+    sandbox.add_argument("--workflow", default="release.yml", help="workflow file name")
+    sandbox.add_argument("--environment", default="pypi", help="deployment environment ('' = none)")
+    sandbox.add_argument("--ref", default="refs/tags/v1.0.0", help="ref the issued tokens name")
+    sandbox.add_argument("--env-file", type=Path, help="also write the act variables to this file")
     return parser
 
 
@@ -138,10 +150,28 @@ def run_demo(args: argparse.Namespace, environ: Mapping[str, str], reporter: Rep
     return demo(project=args.project, keep=args.keep, reporter=reporter)
 
 
+def run_sandbox(args: argparse.Namespace, environ: Mapping[str, str], reporter: Reporter) -> int:
+    from py_release.sandbox.command import project_name_from, run_sandbox
+    from py_release.sandbox.identity import JobIdentity
+
+    identity = JobIdentity(
+        repository=args.repository,
+        repository_owner_id=args.owner_id,
+        workflow_file=args.workflow,
+        environment=args.environment or None,
+        ref=args.ref,
+    )
+    project = args.project or project_name_from(Path("pyproject.toml"))
+    return run_sandbox(
+        identity=identity, project=project, env_file=args.env_file, reporter=reporter
+    )
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Mapping[str, str], Reporter], int]] = {
     "publish": run_publish,
     "check": run_check,
     "demo": run_demo,
+    "sandbox": run_sandbox,
 }
 
 

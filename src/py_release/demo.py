@@ -1,7 +1,9 @@
-"""``py-release demo``: a real release of the sample project to a pypiserver on loopback.
+"""``py-release demo``: a real release of the sample project through the release sandbox.
 
-A dry run first, then the release, then the package is installed back from the index into a
-fresh virtual environment and run. The same ``Pipeline`` as ``publish`` does the work.
+The sandbox's GitHub ID-token issuer and warehouse run on loopback. The demo makes a dry run,
+then releases with Trusted Publishing (the job's ID token exchanged for a short-lived upload
+token: no password anywhere), then installs the package back from the index into a fresh
+virtual environment and runs it. The same ``Pipeline`` as ``publish`` does the work.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 import venv
 from pathlib import Path
 
@@ -19,10 +22,12 @@ import requests
 from py_release.config import load_config
 from py_release.errors import ReleaseError
 from py_release.github.context import GitHubContext
+from py_release.index.trusted_publishing import IdTokenSource
 from py_release.release import Pipeline
 from py_release.reporter import Reporter
 
 SAMPLE = Path("examples") / "sample-project"
+DEMO_REPOSITORY = "octo-org/sample-project"
 
 
 def find_sample_project() -> Path:
@@ -39,21 +44,27 @@ def find_sample_project() -> Path:
 
 
 def _release(
-    project: Path, packages: Path, server_url: str, user: str, password: str,
-    *, dry_run: bool, reporter: Reporter,
+    project: Path, packages: Path, upload_url: str, context: GitHubContext,
+    id_tokens: IdTokenSource, *, dry_run: bool, reporter: Reporter,
 ) -> None:  # fmt: skip
-    environ = {"INPUT_PASSWORD": password}
     flags = {
-        "user": user,
-        "repository-url": server_url,
+        "repository-url": upload_url,
         "project-dir": str(project),
         "packages-dir": str(packages),
         "dry-run": "true" if dry_run else "false",
+        # PEP 740 signing is not built yet; asking for it would only add a "not configured" row.
         "attestations": "false",
     }
-    config = load_config(environ, flags)
+    config = load_config({}, flags)
     with requests.Session() as session:
-        Pipeline(config=config, context=GitHubContext(), reporter=reporter, session=session).run()
+        Pipeline(
+            config=config, context=context, reporter=reporter, session=session, id_tokens=id_tokens
+        ).run()
+
+
+def _project_name_and_version(project: Path) -> tuple[str, str]:
+    table = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return str(table["name"]), str(table.get("version", "0"))
 
 
 def _find_uv() -> str | None:
@@ -65,13 +76,13 @@ def _find_uv() -> str | None:
         return shutil.which("uv")
 
 
-def _install_and_run(simple_url: str, scratch: Path, reporter: Reporter) -> str:
+def _install_and_run(simple_url: str, name: str, scratch: Path, reporter: Reporter) -> str:
     """Install the sample from the index alone into a new venv and run its command."""
     env_dir = scratch / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     bin_dir = env_dir / ("Scripts" if sys.platform == "win32" else "bin")
     python = bin_dir / ("python.exe" if sys.platform == "win32" else "python")
-    reporter.info(f"installing py-release-sample from {simple_url}")
+    reporter.info(f"installing {name} from {simple_url}")
     uv = _find_uv()
     if uv:
         command = [uv, "pip", "install", "-q", "--python", str(python), "--no-cache"]
@@ -79,42 +90,67 @@ def _install_and_run(simple_url: str, scratch: Path, reporter: Reporter) -> str:
         subprocess.run([str(python), "-m", "ensurepip", "-q"], check=True)
         command = [str(python), "-m", "pip", "install", "-q", "--no-cache-dir",
                    "--disable-pip-version-check", "--isolated"]  # fmt: skip
-    subprocess.run([*command, "--index-url", simple_url, "py-release-sample"], check=True)
-    result = subprocess.run(
-        [str(bin_dir / "py-release-sample")], check=True, capture_output=True, text=True
-    )
+    subprocess.run([*command, "--index-url", simple_url, name], check=True)
+    script = bin_dir / name
+    # The sample has a console script named after it; any other project is shown by version.
+    run = (
+        [str(script)]
+        if script.exists()
+        else [str(python), "-c", f"import importlib.metadata as m; print('{name}', "
+              f"m.version('{name}'), 'installed from the index')"]
+    )  # fmt: skip
+    result = subprocess.run(run, check=True, capture_output=True, text=True)
     return result.stdout.strip()
 
 
 def run_demo(*, project: Path | None, keep: bool, reporter: Reporter) -> int:
-    from py_release.sandbox.pypiserver import PypiServer
+    from py_release.sandbox.identity import JobIdentity
+    from py_release.sandbox.session import start_sandbox
 
     source = project or find_sample_project()
+    name, version = _project_name_and_version(source)
+    tag = f"refs/tags/v{version}"
+    identity = JobIdentity(repository=DEMO_REPOSITORY, ref=tag, environment="pypi")
+    # What the runner would tell the action about this job: a push of the release tag, with
+    # `permissions: id-token: write`.
+    context = GitHubContext(
+        event_name="push",
+        ref=tag,
+        repository=DEMO_REPOSITORY,
+        workflow_ref=f"{DEMO_REPOSITORY}/.github/workflows/release.yml@{tag}",
+        id_token_available=True,
+    )
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="py-release-demo-") as scratch_name:
         scratch = Path(scratch_name)
         work = scratch / "project"
         shutil.copytree(source, work, ignore=shutil.ignore_patterns("dist", "build", "*.egg-info"))
         packages = scratch / "dist"
-        with PypiServer(root=scratch / "index") as index:
-            reporter.mask(index.password)
-            reporter.info(f"pypiserver is up at {index.url} (user {index.user})")
+        with start_sandbox(identity, name) as sandbox:
+            index = sandbox.warehouse
+            reporter.info(
+                f"release sandbox up: ID-token issuer {sandbox.issuer.url}, index "
+                f"{index.upload_url}; trusted publisher for {name}: {identity.repository}, "
+                f"workflow {identity.workflow_file}, environment {identity.environment}"
+            )
             with reporter.group("Dry run"):
                 _release(
-                    work, packages, index.url, index.user, index.password.reveal(),
+                    work, packages, index.upload_url, context, sandbox.id_tokens(),
                     dry_run=True, reporter=reporter,
                 )  # fmt: skip
-            with reporter.group("Release"):
+            with reporter.group("Release with Trusted Publishing (no password)"):
                 _release(
-                    work, packages, index.url, index.user, index.password.reveal(),
+                    work, packages, index.upload_url, context, sandbox.id_tokens(),
                     dry_run=False, reporter=reporter,
                 )  # fmt: skip
             with reporter.group("Install back from the index"):
-                greeting = _install_and_run(index.simple_url, scratch, reporter)
+                greeting = _install_and_run(index.simple_url, name, scratch, reporter)
             reporter.info(greeting)
             if keep:
                 kept = Path.cwd() / "demo-index"
-                shutil.copytree(index.packages, kept, dirs_exist_ok=True)
-                reporter.info(f"the index's files are kept in {kept}")
+                kept.mkdir(exist_ok=True)
+                for dist in packages.iterdir():
+                    shutil.copy2(dist, kept / dist.name)
+                reporter.info(f"the released files are kept in {kept}")
     reporter.info(f"demo finished in {time.monotonic() - started:.1f} s")
     return 0

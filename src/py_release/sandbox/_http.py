@@ -1,0 +1,146 @@
+"""Server plumbing shared by the sandbox's HTTP stand-ins.
+
+Each stand-in is a werkzeug WSGI app served by a threaded werkzeug server on a free port of
+127.0.0.1, in a daemon thread, for the length of a ``with`` block.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from py_release.errors import ReleaseError
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+Handler = Callable[..., Response]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log (the tests' captured output stays readable); errors are still logged."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return
+
+
+class _Request(Request):
+    # Uploads carry long descriptions; werkzeug's default cap for a text field is 500 kB.
+    max_form_memory_size = 16 * 1024 * 1024
+
+
+class LoopbackServer:
+    """Serves ``url_map`` on ``127.0.0.1:<free port>`` in a daemon thread between start and
+    stop; each rule's endpoint names its handler, called with the request and the rule's
+    arguments."""
+
+    def __init__(self, url_map: Map, handlers: Mapping[str, Handler]) -> None:
+        self._url_map = url_map
+        self._handlers = handlers
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the server is not running; use it in a with block")
+        return self._server.port
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, name: str) -> None:
+        try:
+            # Port 0: the kernel picks a free port while binding, so no other process can
+            # take it between our choosing and our binding.
+            server = make_server("127.0.0.1", 0, self._app, threaded=True,
+                                 request_handler=_QuietHandler)  # fmt: skip
+        except (OSError, SystemExit) as exc:  # werkzeug exits on a bind error
+            raise ReleaseError(
+                f"the sandbox's {name} could not listen on 127.0.0.1: {exc}",
+                "check that loopback networking is available on this machine",
+            ) from None
+        self._server = server
+        # A short poll interval: shutdown() waits for the loop to look at its flag.
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(0.01,), name=f"sandbox-{name}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        with _Request(environ) as request:  # closes the uploaded files' temporary storage
+            response = self._respond(request)
+            response.freeze()  # the body is complete before the request's files close
+        return response(environ, start_response)
+
+    def _respond(self, request: Request) -> Response:
+        adapter = self._url_map.bind_to_environ(request.environ)
+        try:
+            endpoint, arguments = adapter.match()
+            return self._handlers[str(endpoint)](request, **arguments)
+        except HTTPException as exc:  # 404, 405, and the redirects werkzeug's routing makes
+            return exc.get_response(request.environ)
+
+
+def json_response(data: Any, status: int = 200, *, content_type: str | None = None) -> Response:
+    return Response(
+        json.dumps(data, indent=None, separators=(", ", ": ")),
+        status=status,
+        content_type=content_type or "application/json",
+    )
+
+
+def latin1(message: str) -> str:
+    """What fits in a reason phrase: HTTP/1.1 status lines are ISO-8859-1 (no line breaks)."""
+    one_line = " ".join(message.split())
+    return one_line.encode("iso-8859-1", "replace").decode("iso-8859-1")
+
+
+_TITLES = {
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    410: "Gone",
+    308: "Permanent Redirect",
+}
+
+
+def reason_response(request: Request, code: int, message: str, **headers: str) -> Response:
+    """An error the way warehouse answers its upload API: the message is the reason phrase,
+    and the body is Pyramid's error page (HTML, JSON or plain text, by the Accept header)."""
+    title = f"{code} {_TITLES.get(code, 'Error')}"
+    offer = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    if offer == "text/html":
+        body = (
+            f"<html>\n <head>\n  <title>{title}</title>\n </head>\n <body>\n  <h1>{title}</h1>\n"
+            f"  {html.escape(message)}\n\n\n </body>\n</html>"
+        )
+    elif offer == "application/json":
+        body = json.dumps({"code": title, "message": message, "title": title.split(" ", 1)[1]})
+    else:
+        offer = "text/plain"
+        body = f"{title}\n\n{message}\n\n"
+    response = Response(body, status=f"{code} {latin1(message)}", content_type=offer)
+    for name, value in headers.items():
+        response.headers[name.replace("_", "-")] = value
+    return response

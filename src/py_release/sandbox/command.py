@@ -1,0 +1,72 @@
+"""``py-release sandbox``: start the stand-ins and tell the user how to point act at them."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import tomllib
+from pathlib import Path
+
+from py_release.errors import ReleaseError
+from py_release.reporter import Reporter
+from py_release.sandbox.identity import JobIdentity
+from py_release.sandbox.session import start_sandbox
+
+
+def run_sandbox(
+    *,
+    identity: JobIdentity,
+    project: str,
+    env_file: Path | None,
+    reporter: Reporter,
+    stop: threading.Event | None = None,
+) -> int:
+    """Serve until interrupted (or ``stop`` is set); print the lines act needs."""
+    stop = stop or threading.Event()
+    with start_sandbox(identity, project) as sandbox:
+        env = sandbox.act_env()
+        if env_file is not None:
+            env_file.write_text("".join(f"{key}={value}\n" for key, value in env.items()))
+        lines = [
+            "The release sandbox is running on 127.0.0.1 (Ctrl-C stops it).",
+            f"  GitHub ID-token issuer  {sandbox.issuer.url}",
+            f"  index (warehouse)       upload {sandbox.warehouse.upload_url}",
+            f"                          simple {sandbox.warehouse.simple_url}",
+            f"  trusted publisher       {project}: {identity.repository} "
+            f"(owner id {identity.repository_owner_id}), workflow {identity.workflow_file}, "
+            f"environment {identity.environment or '(any)'}",
+            "",
+            "Run your workflow under act with:",
+            *(f"  --env {key}={value}" for key, value in env.items()),
+        ]
+        if env_file is not None:
+            lines.append(f"(or: --env-file {env_file})")
+        lines += [
+            "",
+            "and give the action `repository-url: ${{ env.PY_RELEASE_SANDBOX_INDEX }}` with no "
+            "password: it publishes through Trusted Publishing, as on GitHub.",
+        ]
+        reporter.info("\n".join(lines))
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+        reporter.info("sandbox stopped")
+    return 0
+
+
+def project_name_from(pyproject: Path) -> str:
+    """``[project].name`` of a pyproject.toml, for the publisher the sandbox registers."""
+    try:
+        name = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["name"]
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError):
+        name = None
+    if not isinstance(name, str) or not name:
+        raise ReleaseError(
+            f"cannot read the project name from {pyproject}",
+            "run py-release sandbox in your project's folder, or pass --project NAME",
+        )
+    return name
