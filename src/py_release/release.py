@@ -10,7 +10,8 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -62,12 +63,14 @@ class Pipeline:
         reporter: Reporter,
         session: requests.Session,
         id_tokens: IdTokenSource = github_id_token,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
         self.context = context
         self.reporter = reporter
         self.session = session
         self.id_tokens = id_tokens
+        self.clock = clock
         self.credentials: Credentials = StaticCredentials(config.user, config.password)
         self.plan = Plan()
 
@@ -238,6 +241,7 @@ class Pipeline:
             project=plan.project,
             id_tokens=self.id_tokens,
             reporter=self.reporter,
+            clock=self.clock,
         )
         credentials.password()  # mint now: a refusal stops the run before any upload
         self.credentials = credentials
@@ -380,7 +384,7 @@ class Pipeline:
                         plan = plan.with_status(dist.name, "skipped")
                         self.reporter.info(f"{dist.name}: already on the index, skipped")
                         continue
-                    outcome = upload_one(repository, dist, skip_existing=self.config.skip_existing)
+                    outcome = self._upload_with_fresh_credentials(repository, dist)
                     plan = plan.with_status(dist.name, outcome)
                     self.reporter.info(f"{dist.name}: {outcome}")
         finally:

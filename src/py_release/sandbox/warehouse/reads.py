@@ -1,0 +1,207 @@
+"""What the warehouse holds, read back: the simple API (HTML and PEP 691 JSON), the files
+themselves, and the JSON API."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+
+from packaging.utils import canonicalize_name, canonicalize_version
+from packaging.version import InvalidVersion, Version
+from werkzeug.wrappers import Request, Response
+
+from py_release.sandbox._http import json_response
+from py_release.sandbox.warehouse.state import WarehouseState, _File, _Release
+
+SIMPLE_API_VERSION = "1.1"
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+SIMPLE_HTML = "application/vnd.pypi.simple.v1+html"
+
+
+class ReadApis(WarehouseState):
+    """The read endpoints of :class:`Warehouse`."""
+
+    def _simple_index(self, request: Request) -> Response:
+        kind = _simple_kind(request)
+        with self._lock:
+            names = sorted((p.normalized, p.name) for p in self._projects.values())
+        if kind == SIMPLE_JSON:
+            return json_response(
+                {
+                    "meta": {"api-version": SIMPLE_API_VERSION, "_last-serial": self._serial},
+                    "projects": [{"name": name} for _, name in names],
+                },
+                content_type=SIMPLE_JSON,
+            )
+        links = "".join(
+            f'    <a href="/simple/{normalized}/">{html.escape(name)}</a>\n'
+            for normalized, name in names
+        )
+        return _html_page("Simple index", links, kind)
+
+    def _simple_project(self, request: Request, project: str) -> Response:
+        normalized = canonicalize_name(project)
+        with self._lock:
+            found = self._projects.get(normalized)
+            if found is None:
+                return Response("404 Not Found", status=404, content_type="text/plain")
+            if project != normalized:
+                return Response(status=301, headers={"Location": f"/simple/{normalized}/"})
+            releases = list(found.releases.values())
+        files = sorted(
+            ((release, f) for release in releases for f in release.files),
+            key=lambda pair: (Version(pair[1].version), pair[1].filename),
+        )
+        kind = _simple_kind(request)
+        if kind == SIMPLE_JSON:
+            base = request.host_url.rstrip("/")
+            return json_response(
+                {
+                    "meta": {"api-version": SIMPLE_API_VERSION, "_last-serial": self._serial},
+                    "name": normalized,
+                    "versions": sorted({f.version for _, f in files}, key=Version),
+                    "files": [_simple_file(base, release, f) for release, f in files],
+                },
+                content_type=SIMPLE_JSON,
+            )
+        links = "".join(_simple_link(release, f) for release, f in files)
+        return _html_page(f"Links for {normalized}", links, kind)
+
+    def _file(self, request: Request, filename: str) -> Response:
+        with self._lock:
+            held = self._file_named_or_hashed(filename.removesuffix(".metadata"), "")
+        if held is None:
+            return Response("404 Not Found", status=404, content_type="text/plain")
+        if filename.endswith(".metadata"):
+            if held.metadata_sha256 is None:
+                return Response("404 Not Found", status=404, content_type="text/plain")
+            return Response(
+                (self.root / "files" / filename).read_bytes(), content_type="text/plain"
+            )
+        return Response(
+            (self.root / "files" / filename).read_bytes(),
+            content_type="application/octet-stream",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    def _json_project(self, request: Request, project: str) -> Response:
+        return self._json_api(request, project, None)
+
+    def _json_release(self, request: Request, project: str, version: str) -> Response:
+        return self._json_api(request, project, version)
+
+    def _json_api(self, request: Request, project: str, version: str | None) -> Response:
+        not_found = json_response({"message": "Not Found"}, status=404)
+        with self._lock:
+            found = self._projects.get(canonicalize_name(project))
+            if found is None or not found.releases:
+                return not_found
+            releases = {r.version: r for r in found.releases.values()}
+            name = found.name
+        if version is None:
+            final = [v for v in releases if not Version(v).is_prerelease]
+            version = max(final or list(releases), key=Version)
+        else:
+            try:
+                chosen = found.releases.get(canonicalize_version(Version(version)))
+            except InvalidVersion:
+                return not_found
+            if chosen is None:
+                return not_found
+            version = chosen.version
+        base = request.host_url.rstrip("/")
+        release = releases[version]
+        return json_response(
+            {
+                "info": {
+                    "name": name,
+                    "version": release.version,
+                    "summary": release.summary,
+                    "requires_python": release.requires_python,
+                    "package_url": f"{base}/simple/{canonicalize_name(name)}/",
+                    "yanked": False,
+                    "yanked_reason": None,
+                },
+                "last_serial": self._serial,
+                "releases": {
+                    r.version: [_json_file(base, r, f) for f in r.files]
+                    for r in sorted(releases.values(), key=lambda r: Version(r.version))
+                },
+                "urls": [_json_file(base, release, f) for f in release.files],
+                "vulnerabilities": [],
+            }
+        )
+
+
+# -- read API helpers --------------------------------------------------------------------------
+
+
+def _simple_kind(request: Request) -> str:
+    """The simple API's content negotiation: HTML unless the client prefers PEP 691 JSON."""
+    offered = ["text/html", SIMPLE_HTML, SIMPLE_JSON]
+    return request.accept_mimetypes.best_match(offered, default="text/html") or "text/html"
+
+
+def _upload_time(f: _File) -> str:
+    return datetime.fromtimestamp(f.uploaded_at, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _simple_file(base: str, release: _Release, f: _File) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "filename": f.filename,
+        "url": f"{base}/files/{f.filename}",
+        "hashes": {"sha256": f.sha256},
+        "requires-python": release.requires_python,
+        "size": f.size,
+        "upload-time": _upload_time(f),
+        "yanked": False,
+    }
+    metadata = {"sha256": f.metadata_sha256} if f.metadata_sha256 else False
+    entry["core-metadata"] = metadata
+    entry["data-dist-info-metadata"] = metadata
+    return entry
+
+
+def _simple_link(release: _Release, f: _File) -> str:
+    attributes = ""
+    if release.requires_python:
+        attributes += f' data-requires-python="{html.escape(release.requires_python)}"'
+    if f.metadata_sha256:
+        attributes += (
+            f' data-dist-info-metadata="sha256={f.metadata_sha256}"'
+            f' data-core-metadata="sha256={f.metadata_sha256}"'
+        )
+    return (
+        f'    <a href="../../files/{html.escape(f.filename)}#sha256={f.sha256}"{attributes}>'
+        f"{html.escape(f.filename)}</a><br />\n"
+    )
+
+
+def _html_page(title: str, links: str, kind: str) -> Response:
+    page = (
+        '<!DOCTYPE html>\n<html lang="en">\n  <head>\n'
+        f'    <meta name="pypi:repository-version" content="{SIMPLE_API_VERSION}">\n'
+        f"    <title>{html.escape(title)}</title>\n  </head>\n  <body>\n"
+        f"    <h1>{html.escape(title)}</h1>\n{links}  </body>\n</html>\n"
+    )
+    content_type = f"{kind}; charset=utf-8" if kind == "text/html" else kind
+    return Response(page, content_type=content_type)
+
+
+def _json_file(base: str, release: _Release, f: _File) -> dict[str, object]:
+    uploaded = _upload_time(f)
+    return {
+        "filename": f.filename,
+        "packagetype": f.packagetype,
+        "python_version": f.python_version,
+        "requires_python": release.requires_python,
+        "size": f.size,
+        "digests": {"md5": f.md5, "sha256": f.sha256, "blake2b_256": f.blake2_256},
+        "md5_digest": f.md5,
+        "url": f"{base}/files/{f.filename}",
+        "upload_time": uploaded[:19],
+        "upload_time_iso_8601": uploaded,
+        "yanked": False,
+        "yanked_reason": None,
+        "comment_text": "",
+    }

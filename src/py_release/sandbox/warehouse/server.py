@@ -1,0 +1,111 @@
+"""The warehouse stand-in as a server: its settings, its routes to the endpoints, and
+starting and stopping it."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from werkzeug.routing import Map, Rule
+
+from py_release.sandbox._http import LoopbackServer
+from py_release.sandbox.issuer import GitHubIssuer
+from py_release.sandbox.warehouse.oidc import TokenExchange
+from py_release.sandbox.warehouse.reads import ReadApis
+from py_release.sandbox.warehouse.upload import LegacyUpload
+
+
+class Warehouse(TokenExchange, LegacyUpload, ReadApis):
+    """``with Warehouse(issuer=issuer) as index:`` runs the stand-in until the block ends.
+
+    Register who may publish with :meth:`add_publisher`; exchange an ID token from ``issuer``
+    at ``/_/oidc/mint-token``; upload to ``upload_url`` with ``__token__`` and the minted token.
+    The clock decides token lifetimes (the ID token's ``exp``/``nbf``/``iat`` and the minted
+    token's expiry), so a test can move time; share it with the issuer when you do.
+    """
+
+    def __init__(
+        self,
+        *,
+        issuer: GitHubIssuer,
+        audience: str = "pypi",
+        trusted_publishing: bool = True,
+        token_lifetime: int = 900,
+        root: Path | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(
+            issuer=issuer,
+            audience=audience,
+            trusted_publishing=trusted_publishing,
+            token_lifetime=token_lifetime,
+            root=root,
+            clock=clock,
+        )
+        routes = Map(
+            [
+                Rule("/_/oidc/audience", endpoint="audience", methods=["GET"]),
+                Rule("/_/oidc/mint-token", endpoint="mint", methods=["POST"]),
+                Rule("/_/oidc/github/mint-token", endpoint="mint", methods=["POST"]),
+                Rule("/legacy/", endpoint="upload", methods=["POST"]),
+                Rule("/legacy", endpoint="legacy_no_slash", methods=["POST"]),
+                Rule("/simple/", endpoint="simple_index", methods=["GET"]),
+                Rule("/simple/<project>/", endpoint="simple_project", methods=["GET"]),
+                Rule("/files/<filename>", endpoint="file", methods=["GET"]),
+                Rule("/pypi/<project>/json", endpoint="json_project", methods=["GET"]),
+                Rule("/pypi/<project>/<version>/json", endpoint="json_release", methods=["GET"]),
+            ]
+        )
+        self._server = LoopbackServer(
+            routes,
+            {
+                "audience": self._audience,
+                "mint": self._mint_token,
+                "upload": self._upload,
+                "legacy_no_slash": self._legacy_no_slash,
+                "simple_index": self._simple_index,
+                "simple_project": self._simple_project,
+                "file": self._file,
+                "json_project": self._json_project,
+                "json_release": self._json_release,
+            },
+        )
+
+    # -- where it listens -----------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT`` (no trailing slash)."""
+        return self._server.url
+
+    @property
+    def upload_url(self) -> str:
+        return f"{self.url}/legacy/"
+
+    @property
+    def simple_url(self) -> str:
+        return f"{self.url}/simple/"
+
+    def __enter__(self) -> Warehouse:
+        if self._root is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="py-release-warehouse-")
+            self._root = Path(self._scratch.name)
+        (self._root / "files").mkdir(parents=True, exist_ok=True)
+        (self._root / "incoming").mkdir(parents=True, exist_ok=True)
+        self._server.start("warehouse")
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._server.stop()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
+            self._root = None
