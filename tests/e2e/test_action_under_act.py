@@ -39,7 +39,7 @@ def _act_binary() -> str:
     return found
 
 
-def make_repository(root: Path, version: str) -> Path:
+def make_repository(root: Path, version: str, workflow: Path = WORKFLOW) -> Path:
     """A git repository holding the action, the sample project and the workflow."""
     repo = root / "repo"
     repo.mkdir()
@@ -52,7 +52,7 @@ def make_repository(root: Path, version: str) -> Path:
     (repo / "examples").mkdir()
     copy_sample(repo / "examples", version=version)
     (repo / ".github" / "workflows").mkdir(parents=True)
-    shutil.copy2(WORKFLOW, repo / ".github" / "workflows" / "release.yml")
+    shutil.copy2(workflow, repo / ".github" / "workflows" / "release.yml")
     git = ["git", "-c", "user.email=e2e@example.invalid", "-c", "user.name=e2e"]
     subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
     subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
