@@ -1,0 +1,1 @@
+"""PEP 740 attestations: signing with Sigstore, and verifying against a publisher."""
