@@ -60,6 +60,7 @@ class Config:
     check_tag: AutoBool = "auto"
     max_file_size: int = 100 * 1024**2
     verify_upload: bool = True
+    sigstore_trust_config: Path | None = None
     python: str | None = None
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -256,6 +257,8 @@ def _parse_one(spec: InputSpec, raw: str) -> object:
     if spec.name == "repository-url":
         return parse_repository_url(spec.name, raw)
     text = parse_text(spec.name, raw)
+    if spec.name == "sigstore-trust-config":
+        return Path(text) if text else None
     return text or None if spec.name == "python" else text
 
 

@@ -102,6 +102,13 @@ INPUTS: tuple[InputSpec, ...] = (
         "After the upload, read the files back from the index and compare their hashes.",
     ),
     InputSpec(
+        "sigstore-trust-config",
+        "",
+        "text",
+        "ClientTrustConfig JSON of a private Sigstore to sign and verify with; empty: the public "
+        "Sigstore.",
+    ),
+    InputSpec(
         "python",
         "",
         "text",

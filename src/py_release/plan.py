@@ -38,6 +38,18 @@ class StageResult:
 
 
 @dataclass(frozen=True)
+class AttestationRecord:
+    """A PEP 740 attestation made (or reused) for one distribution."""
+
+    file: str
+    path: str
+    identity: str
+    log_index: str
+    reused: bool
+    verified: bool = False
+
+
+@dataclass(frozen=True)
 class Plan:
     decision: Decision | None = None
     dists: tuple[DistFile, ...] = ()
@@ -48,6 +60,7 @@ class Plan:
     stages: tuple[StageResult, ...] = ()
     # Extra lines for the job summary (setup links and the like), Markdown.
     notes: tuple[str, ...] = ()
+    attestations: tuple[AttestationRecord, ...] = ()
 
     @property
     def project(self) -> str:

@@ -307,11 +307,27 @@ class Pipeline:
             return plan.with_stage(
                 "sign", "skipped", "attestations need Trusted Publishing; a password was given"
             )
-        return plan.with_stage(
-            "sign",
-            "not configured",
-            "PEP 740 signing is not available in this version of py-release yet",
+        if plan.decision.dry_run:
+            return plan.with_stage(
+                "sign",
+                "skipped",
+                f"dry run: {len(plan.dists)} PEP 740 attestations would be made (no public "
+                "transparency-log entries for a run that publishes nothing)",
+            )
+        from py_release.attest.stage import sign_stage
+
+        records = sign_stage(
+            plan.dists,
+            context=self.context,
+            trust_config_path=self.config.sigstore_trust_config,
+            id_tokens=self.id_tokens,
+            reporter=self.reporter,
         )
+        made = sum(1 for r in records if not r.reused)
+        detail = f"{made} attestations signed"
+        if made != len(records):
+            detail += f", {len(records) - made} reused (made earlier by this workflow)"
+        return replace(plan, attestations=records).with_stage("sign", "done", detail)
 
     def query_index(self, plan: Plan) -> Plan:
         assert plan.decision is not None
@@ -384,7 +400,8 @@ class Pipeline:
                         plan = plan.with_status(dist.name, "skipped")
                         self.reporter.info(f"{dist.name}: already on the index, skipped")
                         continue
-                    outcome = self._upload_with_fresh_credentials(repository, dist)
+                    attestations = [Path(r.path) for r in plan.attestations if r.file == dist.name]
+                    outcome = self._upload_with_fresh_credentials(repository, dist, attestations)
                     plan = plan.with_status(dist.name, outcome)
                     self.reporter.info(f"{dist.name}: {outcome}")
         finally:
@@ -393,7 +410,9 @@ class Pipeline:
         detail = f"{plan.count('uploaded')} uploaded, {plan.count('skipped')} skipped"
         return plan.with_stage("upload", "done", detail)
 
-    def _upload_with_fresh_credentials(self, repository: Repository, dist: DistFile) -> Outcome:
+    def _upload_with_fresh_credentials(
+        self, repository: Repository, dist: DistFile, attestations: Sequence[Path]
+    ) -> Outcome:
         """Upload with credentials valid now; if the index still calls them expired, renew
         them once and try again."""
         for attempt in (1, 2):
@@ -401,7 +420,12 @@ class Pipeline:
             user = self.credentials.user
             repository.session.auth = (user, password.reveal()) if password else None
             try:
-                return upload_one(repository, dist, skip_existing=self.config.skip_existing)
+                return upload_one(
+                    repository,
+                    dist,
+                    skip_existing=self.config.skip_existing,
+                    attestations=attestations,
+                )
             except AuthenticationError as error:
                 expired = "expired" in error.message.lower()
                 if attempt == 2 or not expired or not self.credentials.renew():
@@ -443,7 +467,38 @@ class Pipeline:
         detail = f"the index lists all {len(plan.dists)} files with matching sha256"
         if unverifiable:
             detail += f" (no sha256 listed for {', '.join(unverifiable)})"
-        return replace(plan, on_index=on_index).with_stage("verify", "done", detail)
+        plan = replace(plan, on_index=on_index)
+        decision = plan.decision
+        assert decision is not None
+        uploaded_attestations = [
+            r for r in plan.attestations if plan.statuses.get(r.file) == "uploaded"
+        ]
+        if uploaded_attestations:
+            from py_release.attest.stage import check_provenance
+
+            self.plan = plan
+            checked = check_provenance(
+                uploaded_attestations,
+                plan.dists,
+                index=decision.index,
+                project=plan.project,
+                version=plan.version,
+                context=self.context,
+                trust_config_path=self.config.sigstore_trust_config,
+                session=self.session,
+            )
+            verified = {r.file for r in checked}
+            plan = replace(
+                plan,
+                attestations=tuple(
+                    replace(r, verified=r.file in verified) for r in plan.attestations
+                ),
+            )
+            detail += (
+                f"; provenance of {len(checked)} files verified against "
+                f"{self.context.repository} / {self.context.workflow_file}"
+            )
+        return plan.with_stage("verify", "done", detail)
 
     def report(self, plan: Plan) -> Plan:
         plan = plan.with_stage("report", "done", "outputs and job summary written")

@@ -103,7 +103,7 @@ def test_without_password_a_dry_run_says_trusted_publishing_would_be_used(
     assert run.returncode == 0, run.log
     assert "a real run would use Trusted Publishing" in run.summary
     assert "ID-token request variables are absent" in run.summary
-    assert "| sign | ⚪ not configured |" in run.summary
+    assert "2 PEP 740 attestations would be made" in run.summary
 
 
 @pytest.mark.slow

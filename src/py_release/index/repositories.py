@@ -29,6 +29,12 @@ class IndexInfo:
     def host(self) -> str:
         return urlsplit(self.upload_url).netloc
 
+    def provenance_url(self, project: str, version: str, filename: str) -> str:
+        """Warehouse's PEP 740 provenance of one file (``/integrity/.../provenance``)."""
+        parts = urlsplit(self.upload_url)
+        root = self.web_url or f"{parts.scheme}://{parts.netloc}/"
+        return f"{root}integrity/{canonicalize_name(project)}/{version}/{filename}/provenance"
+
     def project_url(self, project: str, version: str) -> str:
         name = canonicalize_name(project)
         if self.web_url:

@@ -4,7 +4,9 @@ what each answer of the index means."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from contextlib import redirect_stdout
+from pathlib import Path
 from typing import Literal
 
 import requests
@@ -50,12 +52,21 @@ def _reason(response: requests.Response) -> str:
     return " ".join(part for part in (response.reason, first_line) if part).strip()
 
 
-def upload_one(repository: Repository, dist: DistFile, *, skip_existing: bool) -> Outcome:
-    """Upload ``dist``; ``skipped`` when the index already has it and ``skip_existing`` is on.
+def upload_one(
+    repository: Repository,
+    dist: DistFile,
+    *,
+    skip_existing: bool,
+    attestations: Sequence[Path] = (),
+) -> Outcome:
+    """Upload ``dist`` (with its PEP 740 attestations); ``skipped`` when the index already has
+    it and ``skip_existing`` is on.
 
     Raises ``AuthenticationError`` (credentials refused) or ``UploadError``.
     """
     package = PackageFile.from_filename(str(dist.path), comment=None)
+    if attestations:
+        package.add_attestations([str(path) for path in attestations])
     try:
         # twine's Repository announces each upload with rich.print; our reporter does that.
         with redirect_stdout(io.StringIO()):
@@ -89,6 +100,13 @@ def upload_one(repository: Repository, dist: DistFile, *, skip_existing: bool) -
             f"the index redirected the upload of {dist.name} to {location}",
             "set repository-url to the final upload URL (a missing trailing slash is the usual "
             "cause)",
+        )
+    if "attestation" in reason.lower():
+        raise UploadError(
+            f"the index refused the attestation of {dist.name}: {response.status_code} {reason}",
+            "the index checks that the attestation was signed by this project's trusted "
+            "publisher (repository and workflow file) for exactly this file: check the "
+            "publisher's settings, or set attestations: false to upload without",
         )
     raise UploadError(
         f"the index refused {dist.name}: {response.status_code} {reason}",
