@@ -57,6 +57,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--project", type=Path, help="project to release (default: the sample)")
     demo.add_argument("--keep", action="store_true", help="keep the index's files afterwards")
+    verify = commands.add_parser(
+        "verify",
+        help="verify a release's PEP 740 attestations against its trusted publisher",
+    )
+    verify.add_argument(
+        "targets", nargs="+", help="PROJECT==VERSION on the index, or distribution files"
+    )
+    verify.add_argument("--repository", required=True, help="owner/name that published it")
+    verify.add_argument("--workflow", required=True, help="workflow file name, e.g. release.yml")
+    verify.add_argument("--environment", help="deployment environment of the publisher")
+    verify.add_argument("--repository-url", default="https://upload.pypi.org/legacy/")
+    verify.add_argument(
+        "--sigstore-trust-config", type=Path, help="ClientTrustConfig of a private Sigstore"
+    )
     sandbox = commands.add_parser(
         "sandbox",
         help="start local stand-ins for GitHub's ID-token issuer and PyPI, for rehearsing a "
@@ -150,6 +164,37 @@ def run_demo(args: argparse.Namespace, environ: Mapping[str, str], reporter: Rep
     return demo(project=args.project, keep=args.keep, reporter=reporter)
 
 
+def run_verify(args: argparse.Namespace, environ: Mapping[str, str], reporter: Reporter) -> int:
+    import requests
+    from pypi_attestations import GitHubPublisher
+
+    from py_release.attest.check_release import raise_for, verify_local, verify_published
+    from py_release.attest.trust import load_trust_config
+    from py_release.index.repositories import index_info
+
+    publisher = GitHubPublisher(
+        repository=args.repository, workflow=args.workflow, environment=args.environment
+    )
+    trust = args.sigstore_trust_config
+    trusted_root = load_trust_config(trust).trusted_root if trust else None
+    index = index_info(parse_repository_url("repository-url", args.repository_url))
+    verdicts = []
+    with requests.Session() as session:
+        for target in args.targets:
+            if "==" in target and not Path(target).exists():
+                verdicts += verify_published(
+                    target, publisher, index=index, trusted_root=trusted_root, session=session
+                )
+            else:
+                verdicts += verify_local([Path(target)], publisher, trusted_root=trusted_root)
+    for verdict in verdicts:
+        mark = "ok" if verdict.ok else "FAILED"
+        reporter.info(f"{mark:>6}  {verdict.name}: {verdict.detail}")
+    raise_for(verdicts, publisher)
+    reporter.info(f"all {len(verdicts)} files verify against {args.repository} / {args.workflow}")
+    return EXIT_OK
+
+
 def run_sandbox(args: argparse.Namespace, environ: Mapping[str, str], reporter: Reporter) -> int:
     from py_release.sandbox.command import project_name_from, run_sandbox
     from py_release.sandbox.identity import JobIdentity
@@ -172,6 +217,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Mapping[str, str], Reporter], 
     "check": run_check,
     "demo": run_demo,
     "sandbox": run_sandbox,
+    "verify": run_verify,
 }
 
 

@@ -47,6 +47,8 @@ class AttestationRecord:
     log_index: str
     reused: bool
     verified: bool = False
+    # The entry in the public transparency log's search, when the public Sigstore signed.
+    log_url: str = ""
 
 
 @dataclass(frozen=True)

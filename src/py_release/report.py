@@ -72,6 +72,29 @@ def _contents_section(dist: DistFile) -> list[str]:
     return lines
 
 
+def _attestation_section(plan: Plan) -> list[str]:
+    if not plan.attestations:
+        return []
+    lines = [
+        "### Attestations (PEP 740)",
+        "",
+        "| File | Signed by (certificate identity) | Transparency log | Verified on the index |",
+        "|---|---|---|---|",
+    ]
+    for record in plan.attestations:
+        log = f"[{record.log_index}]({record.log_url})" if record.log_url else record.log_index
+        verified = "✅ yes" if record.verified else "—"
+        note = " (reused)" if record.reused else ""
+        lines.append(f"| `{record.file}`{note} | `{record.identity}` | {log} | {verified} |")
+    lines += [
+        "",
+        "Check them any time with `py-release verify PROJECT==VERSION --repository OWNER/REPO "
+        "--workflow FILE`.",
+        "",
+    ]
+    return lines
+
+
 def summary_markdown(plan: Plan, failure: ReleaseError | None) -> str:
     decision = plan.decision
     dry = bool(decision and decision.dry_run)
@@ -109,6 +132,7 @@ def summary_markdown(plan: Plan, failure: ReleaseError | None) -> str:
                 f"| `{dist.name}` | {_size(dist.size)} | `{dist.hashes.sha256}` | {status} |"
             )
         lines.append("")
+    lines += _attestation_section(plan)
     if plan.stages:
         lines += ["### Stages", "", "| Stage | Result | Detail |", "|---|---|---|"]
         reached = {result.stage for result in plan.stages}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import requests
@@ -71,6 +72,11 @@ def sign_stage(
             identity=item.identity,
             log_index=item.log_index,
             reused=item.reused,
+            log_url=(
+                f"https://search.sigstore.dev/?logIndex={item.log_index}"
+                if trust_config_path is None
+                else ""
+            ),
         )
         for item in (*reused, *signed)
     )
@@ -110,9 +116,5 @@ def check_provenance(
                 "the files are uploaded; their provenance on the index could not be verified "
                 "against this repository and workflow. Check the index's page for the release",
             ) from None
-        checked.append(
-            AttestationRecord(
-                record.file, record.path, record.identity, record.log_index, record.reused, True
-            )
-        )
+        checked.append(replace(record, verified=True))
     return tuple(checked)

@@ -20,6 +20,7 @@ TIMEOUT = (10, 60)
 class IndexFile:
     filename: str
     sha256: str | None
+    url: str = ""
 
 
 def _auth_for(index: IndexInfo, user: str, password: Secret | None) -> tuple[str, str] | None:
@@ -59,6 +60,6 @@ def existing_files(
             "check that the index is up and that repository-url is right",
         ) from None
     return {
-        package.filename: IndexFile(package.filename, package.digests.get("sha256"))
+        package.filename: IndexFile(package.filename, package.digests.get("sha256"), package.url)
         for package in page.packages
     }
