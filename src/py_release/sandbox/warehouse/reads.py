@@ -1,5 +1,5 @@
 """What the warehouse holds, read back: the simple API (HTML and PEP 691 JSON), the files
-themselves, and the JSON API."""
+themselves, the JSON API, and each file's PEP 740 provenance (the integrity API)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from packaging.version import InvalidVersion, Version
 from werkzeug.wrappers import Request, Response
 
 from py_release.sandbox._http import json_response
+from py_release.sandbox.warehouse.attestations import PROVENANCE_CONTENT_TYPE
 from py_release.sandbox.warehouse.state import WarehouseState, _File, _Release
 
 SIMPLE_API_VERSION = "1.1"
@@ -53,18 +54,18 @@ class ReadApis(WarehouseState):
             key=lambda pair: (Version(pair[1].version), pair[1].filename),
         )
         kind = _simple_kind(request)
+        base = request.host_url.rstrip("/")
         if kind == SIMPLE_JSON:
-            base = request.host_url.rstrip("/")
             return json_response(
                 {
                     "meta": {"api-version": SIMPLE_API_VERSION, "_last-serial": self._serial},
                     "name": normalized,
                     "versions": sorted({f.version for _, f in files}, key=Version),
-                    "files": [_simple_file(base, release, f) for release, f in files],
+                    "files": [_simple_file(base, normalized, r, f) for r, f in files],
                 },
                 content_type=SIMPLE_JSON,
             )
-        links = "".join(_simple_link(release, f) for release, f in files)
+        links = "".join(_simple_link(base, normalized, r, f) for r, f in files)
         return _html_page(f"Links for {normalized}", links, kind)
 
     def _file(self, request: Request, filename: str) -> Response:
@@ -83,6 +84,28 @@ class ReadApis(WarehouseState):
             content_type="application/octet-stream",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
+
+    def _provenance(self, request: Request, project: str, version: str, filename: str) -> Response:
+        """warehouse's ``provenance_for_file``: the file's Provenance object, or 404."""
+        with self._lock:
+            held = self._file_of_release(project, version, filename)
+        if held is None:
+            return json_response({"message": "Not Found"}, status=404)
+        if held.provenance is None:
+            return json_response({"message": f"No provenance available for {filename}"}, status=404)
+        offer = request.accept_mimetypes.best_match(
+            ["application/json", PROVENANCE_CONTENT_TYPE], default="application/json"
+        )
+        return Response(held.provenance.model_dump_json(), content_type=offer)
+
+    def _file_of_release(self, project: str, version: str, filename: str) -> _File | None:
+        found = self._projects.get(canonicalize_name(project))
+        try:
+            release = found.releases.get(canonicalize_version(Version(version))) if found else None
+        except InvalidVersion:
+            return None
+        files = release.files if release else []
+        return next((f for f in files if f.filename == filename), None)
 
     def _json_project(self, request: Request, project: str) -> Response:
         return self._json_api(request, project, None)
@@ -146,7 +169,7 @@ def _upload_time(f: _File) -> str:
     return datetime.fromtimestamp(f.uploaded_at, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _simple_file(base: str, release: _Release, f: _File) -> dict[str, object]:
+def _simple_file(base: str, project: str, release: _Release, f: _File) -> dict[str, object]:
     entry: dict[str, object] = {
         "filename": f.filename,
         "url": f"{base}/files/{f.filename}",
@@ -159,10 +182,16 @@ def _simple_file(base: str, release: _Release, f: _File) -> dict[str, object]:
     metadata = {"sha256": f.metadata_sha256} if f.metadata_sha256 else False
     entry["core-metadata"] = metadata
     entry["data-dist-info-metadata"] = metadata
+    entry["provenance"] = _provenance_url(base, project, release, f) if f.provenance else None
     return entry
 
 
-def _simple_link(release: _Release, f: _File) -> str:
+def _provenance_url(base: str, project: str, release: _Release, f: _File) -> str:
+    """Where the file's PEP 740 provenance is served (warehouse's integrity API)."""
+    return f"{base}/integrity/{project}/{release.version}/{f.filename}/provenance"
+
+
+def _simple_link(base: str, project: str, release: _Release, f: _File) -> str:
     attributes = ""
     if release.requires_python:
         attributes += f' data-requires-python="{html.escape(release.requires_python)}"'
@@ -171,6 +200,9 @@ def _simple_link(release: _Release, f: _File) -> str:
             f' data-dist-info-metadata="sha256={f.metadata_sha256}"'
             f' data-core-metadata="sha256={f.metadata_sha256}"'
         )
+    if f.provenance:
+        url = _provenance_url(base, project, release, f)
+        attributes += f' data-provenance="{html.escape(url)}"'
     return (
         f'    <a href="../../files/{html.escape(f.filename)}#sha256={f.sha256}"{attributes}>'
         f"{html.escape(f.filename)}</a><br />\n"

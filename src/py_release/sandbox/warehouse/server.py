@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from sigstore.models import TrustedRoot
 from werkzeug.routing import Map, Rule
 
 from py_release.sandbox._http import LoopbackServer
@@ -25,6 +26,10 @@ class Warehouse(TokenExchange, LegacyUpload, ReadApis):
     at ``/_/oidc/mint-token``; upload to ``upload_url`` with ``__token__`` and the minted token.
     The clock decides token lifetimes (the ID token's ``exp``/``nbf``/``iat`` and the minted
     token's expiry), so a test can move time; share it with the issuer when you do.
+
+    ``trusted_root`` is the Sigstore the index trusts for PEP 740 attestations (the sandbox's
+    :class:`~py_release.sandbox.sigstore.LocalSigstore`); without one, uploads that carry
+    attestations are refused, since they cannot be verified.
     """
 
     def __init__(
@@ -36,6 +41,7 @@ class Warehouse(TokenExchange, LegacyUpload, ReadApis):
         token_lifetime: int = 900,
         root: Path | None = None,
         clock: Callable[[], float] = time.time,
+        trusted_root: TrustedRoot | None = None,
     ) -> None:
         super().__init__(
             issuer=issuer,
@@ -44,6 +50,7 @@ class Warehouse(TokenExchange, LegacyUpload, ReadApis):
             token_lifetime=token_lifetime,
             root=root,
             clock=clock,
+            trusted_root=trusted_root,
         )
         routes = Map(
             [
@@ -57,6 +64,11 @@ class Warehouse(TokenExchange, LegacyUpload, ReadApis):
                 Rule("/files/<filename>", endpoint="file", methods=["GET"]),
                 Rule("/pypi/<project>/json", endpoint="json_project", methods=["GET"]),
                 Rule("/pypi/<project>/<version>/json", endpoint="json_release", methods=["GET"]),
+                Rule(
+                    "/integrity/<project>/<version>/<filename>/provenance",
+                    endpoint="provenance",
+                    methods=["GET"],
+                ),
             ]
         )
         self._server = LoopbackServer(
@@ -71,6 +83,7 @@ class Warehouse(TokenExchange, LegacyUpload, ReadApis):
                 "file": self._file,
                 "json_project": self._json_project,
                 "json_release": self._json_release,
+                "provenance": self._provenance,
             },
         )
 

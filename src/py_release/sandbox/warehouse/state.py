@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
+from pypi_attestations import Provenance
+from sigstore.models import TrustedRoot
 
 from py_release.sandbox.issuer import GitHubIssuer
 from py_release.secrets import Secret
@@ -69,6 +71,7 @@ class _File:
     blake2_256: str
     uploaded_at: float
     metadata_sha256: str | None
+    provenance: Provenance | None = None  # the verified PEP 740 attestations, if any
 
 
 @dataclass
@@ -105,8 +108,10 @@ class WarehouseState:
         token_lifetime: int,
         root: Path | None,
         clock: Callable[[], float],
+        trusted_root: TrustedRoot | None,
     ) -> None:
         self._issuer = issuer
+        self.trusted_root = trusted_root
         self.audience = audience
         self.trusted_publishing = trusted_publishing
         self.token_lifetime = token_lifetime

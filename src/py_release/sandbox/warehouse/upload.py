@@ -1,5 +1,5 @@
 """The legacy upload API (``/legacy/``): the request's action, form and token, then the
-file, in warehouse's order; a file that passes every check is kept."""
+file and its attestations, in warehouse's order; a file that passes every check is kept."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from pathlib import Path
 
 from packaging.metadata import Metadata
 from packaging.utils import canonicalize_name, canonicalize_version
+from pypi_attestations import Provenance
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.wrappers import Request, Response
 
 from py_release.sandbox._http import reason_response
+from py_release.sandbox.warehouse.attestations import checked_provenance
 from py_release.sandbox.warehouse.distribution import (
     _check_distribution,
     _receive,
@@ -40,6 +42,7 @@ NON_USER_CANNOT_CREATE = (
     "(either in the publisher or in your project's metadata). Please ensure that both "
     "match. See: https://docs.pypi.org/trusted-publishers/troubleshooting/"
 )
+# Without a Sigstore trusted root the stand-in cannot verify attestations, so it takes none.
 ATTESTATIONS_REFUSED = (
     "Invalid attestations supplied during upload: this stand-in does not verify attestations yet"
 )
@@ -148,7 +151,9 @@ class LegacyUpload(WarehouseState):
         incoming = self.root / "incoming" / secrets.token_hex(8)
         try:
             hashes, size = _receive(content.stream, incoming, shown, used)
-            self._check_and_keep(form, filetype, meta, filename, incoming, hashes, size, project)
+            self._check_and_keep(
+                form, filetype, meta, filename, incoming, hashes, size, project, token
+            )
         finally:
             incoming.unlink(missing_ok=True)
 
@@ -162,6 +167,7 @@ class LegacyUpload(WarehouseState):
         hashes: dict[str, str],
         size: int,
         project: _Project | None,
+        token: _IndexToken,
     ) -> None:
         for name, value in hashes.items():
             given = form.get(f"{name}_digest")
@@ -192,9 +198,18 @@ class LegacyUpload(WarehouseState):
         normalized = canonicalize_name(form["name"])
         shown = project.name if project else meta.name
         metadata_file = _check_distribution(path, filename, filetype, meta, normalized, shown)
+        provenance = None
         if "attestations" in form:
-            raise _bad(ATTESTATIONS_REFUSED)
-        self._keep(path, filename, filetype, form, meta, hashes, size, metadata_file)
+            if self.trusted_root is None:
+                raise _bad(ATTESTATIONS_REFUSED)
+            provenance = checked_provenance(
+                form["attestations"],
+                publisher=token.publisher,
+                filename=filename,
+                sha256=hashes["sha256"],
+                trusted_root=self.trusted_root,
+            )
+        self._keep(path, filename, filetype, form, meta, hashes, size, metadata_file, provenance)
 
     def _keep(
         self,
@@ -206,6 +221,7 @@ class LegacyUpload(WarehouseState):
         hashes: dict[str, str],
         size: int,
         metadata_file: bytes | None,
+        provenance: Provenance | None,
     ) -> None:
         normalized = canonicalize_name(meta.name)
         project = self._projects.setdefault(normalized, _Project(meta.name))
@@ -238,6 +254,7 @@ class LegacyUpload(WarehouseState):
                 blake2_256=hashes["blake2_256"],
                 uploaded_at=self._clock(),
                 metadata_sha256=metadata_sha256,
+                provenance=provenance,
             )
         )
         self._serial += 1

@@ -1,0 +1,147 @@
+"""The local Sigstore as one loopback server: Fulcio's and Rekor's routes on a free port of
+127.0.0.1, and the ClientTrustConfig file that points a Sigstore client at them."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from sigstore.models import ClientTrustConfig, TrustedRoot
+from werkzeug.routing import Map, Rule
+
+from py_release.sandbox._http import LoopbackServer
+from py_release.sandbox.issuer import GitHubIssuer
+from py_release.sandbox.sigstore.ca import LocalCA
+from py_release.sandbox.sigstore.fulcio import Fulcio
+from py_release.sandbox.sigstore.rekor import Rekor
+from py_release.sandbox.sigstore.trust import client_trust_config
+
+TRUST_CONFIG_NAME = "trust-config.json"
+
+
+class LocalSigstore:
+    """``with LocalSigstore(issuer=issuer) as sigstore:`` serves a Fulcio that certifies the
+    jobs ``issuer`` vouches for and a Rekor v1 log, until the block ends.
+
+    Give a Sigstore client ``trust_config_path`` (``ClientTrustConfig.from_json``, or
+    ``sigstore --trust-config``); verify what it signed against ``trusted_root``. The keys are
+    made here, once; the clock decides certificate validity and log times.
+    """
+
+    def __init__(
+        self,
+        *,
+        issuer: GitHubIssuer,
+        root: Path | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._root = root
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self._trust_config_path: Path | None = None
+        self._ca = LocalCA(now=datetime.datetime.fromtimestamp(clock(), tz=datetime.UTC))
+        self._fulcio = Fulcio(ca=self._ca, issuer=issuer, clock=clock)
+        self._rekor = Rekor(clock=clock)
+        routes = Map(
+            [
+                Rule("/api/v2/signingCert", endpoint="signing_cert", methods=["POST"]),
+                Rule("/api/v2/trustBundle", endpoint="trust_bundle", methods=["GET"]),
+                Rule("/api/v1/log", endpoint="log_info", methods=["GET"]),
+                Rule("/api/v1/log/entries", endpoint="create_entry", methods=["POST"]),
+                Rule("/api/v1/log/entries", endpoint="entry_by_index", methods=["GET"]),
+                Rule("/api/v1/log/entries/<uuid>", endpoint="entry_by_uuid", methods=["GET"]),
+            ]
+        )
+        self._server = LoopbackServer(
+            routes,
+            {
+                "signing_cert": self._fulcio.signing_cert,
+                "trust_bundle": self._fulcio.trust_bundle,
+                "log_info": self._rekor.log_info,
+                "create_entry": self._rekor.create_entry,
+                "entry_by_index": self._rekor.entry_by_index,
+                "entry_by_uuid": self._rekor.entry_by_uuid,
+            },
+        )
+
+    # -- where it listens ------------------------------------------------------------------
+
+    @property
+    def fulcio_url(self) -> str:
+        """``http://127.0.0.1:PORT``: Fulcio's base URL (its CT log's too)."""
+        return self._server.url
+
+    @property
+    def rekor_url(self) -> str:
+        """``http://127.0.0.1:PORT``: Rekor's base URL (the same server as Fulcio)."""
+        return self._server.url
+
+    @property
+    def trust_config_path(self) -> Path:
+        if self._trust_config_path is None:
+            raise RuntimeError("the local Sigstore is not running; use it in a with block")
+        return self._trust_config_path
+
+    def trust_config(self) -> ClientTrustConfig:
+        """A fresh ClientTrustConfig read from ``trust_config_path``, as a client reads it."""
+        return ClientTrustConfig.from_json(self.trust_config_path.read_text(encoding="utf-8"))
+
+    @property
+    def trusted_root(self) -> TrustedRoot:
+        """What a verifier trusts: the CA, the CT log key and the Rekor key."""
+        return self.trust_config().trusted_root
+
+    # -- what it did -----------------------------------------------------------------------
+
+    @property
+    def entries(self) -> int:
+        """How many entries the Rekor log holds."""
+        return self._rekor.size
+
+    @property
+    def certificates_issued(self) -> int:
+        return self._fulcio.certificates_issued
+
+    # -- running ---------------------------------------------------------------------------
+
+    def __enter__(self) -> LocalSigstore:
+        self._server.start("Sigstore (Fulcio and Rekor)")
+        try:
+            if self._root is None:
+                self._scratch = tempfile.TemporaryDirectory(prefix="py-release-sigstore-")
+                folder = Path(self._scratch.name)
+            else:
+                folder = self._root
+                folder.mkdir(parents=True, exist_ok=True)
+            document = client_trust_config(
+                ca=self._ca,
+                rekor_key=self._rekor.key.public_key(),
+                fulcio_url=self.fulcio_url,
+                rekor_url=self.rekor_url,
+            )
+            path = folder / TRUST_CONFIG_NAME
+            path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        except BaseException:
+            self._stop()
+            raise
+        self._trust_config_path = path
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
+        self._server.stop()
+        self._trust_config_path = None
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
