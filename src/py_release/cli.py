@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--sigstore-trust-config", type=Path, help="ClientTrustConfig of a private Sigstore"
     )
+    verify.add_argument(
+        "--offline",
+        action="store_true",
+        help="public Sigstore: use the cached or bundled trust root, do not refresh it",
+    )
     sandbox = commands.add_parser(
         "sandbox",
         help="start local stand-ins for GitHub's ID-token issuer and PyPI, for rehearsing a "
@@ -186,7 +191,9 @@ def run_verify(args: argparse.Namespace, environ: Mapping[str, str], reporter: R
                     target, publisher, index=index, trusted_root=trusted_root, session=session
                 )
             else:
-                verdicts += verify_local([Path(target)], publisher, trusted_root=trusted_root)
+                verdicts += verify_local(
+                    [Path(target)], publisher, trusted_root=trusted_root, offline=args.offline
+                )
     for verdict in verdicts:
         mark = "ok" if verdict.ok else "FAILED"
         reporter.info(f"{mark:>6}  {verdict.name}: {verdict.detail}")

@@ -22,9 +22,9 @@ import requests
 from py_release.config import load_config
 from py_release.errors import ReleaseError
 from py_release.github.context import GitHubContext
-from py_release.index.trusted_publishing import IdTokenSource
 from py_release.release import Pipeline
 from py_release.reporter import Reporter
+from py_release.sandbox.session import Sandbox, start_sandbox
 
 SAMPLE = Path("examples") / "sample-project"
 DEMO_REPOSITORY = "octo-org/sample-project"
@@ -44,17 +44,19 @@ def find_sample_project() -> Path:
 
 
 def _release(
-    project: Path, packages: Path, upload_url: str, context: GitHubContext,
-    id_tokens: IdTokenSource, *, dry_run: bool, reporter: Reporter,
+    project: Path, packages: Path, sandbox: Sandbox, context: GitHubContext,
+    *, dry_run: bool, reporter: Reporter,
 ) -> None:  # fmt: skip
+    assert sandbox.sigstore is not None
     flags = {
-        "repository-url": upload_url,
+        "repository-url": sandbox.warehouse.upload_url,
         "project-dir": str(project),
         "packages-dir": str(packages),
         "dry-run": "true" if dry_run else "false",
-        # PEP 740 signing is not built yet; asking for it would only add a "not configured" row.
-        "attestations": "false",
+        "attestations": "true",
+        "sigstore-trust-config": str(sandbox.sigstore.trust_config_path),
     }
+    id_tokens = sandbox.id_tokens()
     config = load_config({}, flags)
     with requests.Session() as session:
         Pipeline(
@@ -105,7 +107,6 @@ def _install_and_run(simple_url: str, name: str, scratch: Path, reporter: Report
 
 def run_demo(*, project: Path | None, keep: bool, reporter: Reporter) -> int:
     from py_release.sandbox.identity import JobIdentity
-    from py_release.sandbox.session import start_sandbox
 
     source = project or find_sample_project()
     name, version = _project_name_and_version(source)
@@ -128,21 +129,17 @@ def run_demo(*, project: Path | None, keep: bool, reporter: Reporter) -> int:
         packages = scratch / "dist"
         with start_sandbox(identity, name) as sandbox:
             index = sandbox.warehouse
+            fulcio = sandbox.sigstore.fulcio_url if sandbox.sigstore else "-"
             reporter.info(
                 f"release sandbox up: ID-token issuer {sandbox.issuer.url}, index "
-                f"{index.upload_url}; trusted publisher for {name}: {identity.repository}, "
+                f"{index.upload_url}, Sigstore {fulcio}; "
+                f"trusted publisher for {name}: {identity.repository}, "
                 f"workflow {identity.workflow_file}, environment {identity.environment}"
             )
             with reporter.group("Dry run"):
-                _release(
-                    work, packages, index.upload_url, context, sandbox.id_tokens(),
-                    dry_run=True, reporter=reporter,
-                )  # fmt: skip
-            with reporter.group("Release with Trusted Publishing (no password)"):
-                _release(
-                    work, packages, index.upload_url, context, sandbox.id_tokens(),
-                    dry_run=False, reporter=reporter,
-                )  # fmt: skip
+                _release(work, packages, sandbox, context, dry_run=True, reporter=reporter)
+            with reporter.group("Release: Trusted Publishing (no password), PEP 740 signed"):
+                _release(work, packages, sandbox, context, dry_run=False, reporter=reporter)
             with reporter.group("Install back from the index"):
                 greeting = _install_and_run(index.simple_url, name, scratch, reporter)
             reporter.info(greeting)

@@ -105,7 +105,11 @@ def verify_published(
 
 
 def verify_local(
-    paths: list[Path], publisher: GitHubPublisher, *, trusted_root: TrustedRoot | None
+    paths: list[Path],
+    publisher: GitHubPublisher,
+    *,
+    trusted_root: TrustedRoot | None,
+    offline: bool = False,
 ) -> list[Verdict]:
     """Verify each file against the ``<file>.publish.attestation`` beside it."""
     verdicts = []
@@ -114,7 +118,11 @@ def verify_local(
         try:
             attestation = Attestation.model_validate_json(attestation_file.read_bytes())
             verify_attestation(
-                attestation, publisher, Distribution.from_file(path), trusted_root=trusted_root
+                attestation,
+                publisher,
+                Distribution.from_file(path),
+                trusted_root=trusted_root,
+                offline=offline,
             )
         except OSError as exc:
             verdicts.append(Verdict(path.name, False, f"cannot read {attestation_file}: {exc}"))

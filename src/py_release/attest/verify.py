@@ -42,13 +42,19 @@ def verify_attestation(
     dist: Distribution,
     *,
     trusted_root: TrustedRoot | None = None,
+    offline: bool = False,
 ) -> str:
     """Return the predicate type; raise ``VerificationError`` saying why it does not verify.
 
-    ``trusted_root`` None means the production Sigstore (through TUF).
+    ``trusted_root`` None means the production Sigstore (through TUF; ``offline`` uses the
+    cached or bundled root instead of refreshing it).
     """
     if trusted_root is None:
-        predicate_type, _ = attestation.verify(publisher, dist)
+        try:
+            predicate_type, _ = attestation.verify(publisher, dist, offline=offline)
+        except sigstore.errors.Error as exc:
+            # Reaching the public trust root failed (e.g. no network): not verified.
+            raise VerificationError(f"cannot use the public Sigstore's trust root: {exc}") from exc
         return predicate_type
     verifier = Verifier(trusted_root=trusted_root)
     try:

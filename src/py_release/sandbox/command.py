@@ -32,6 +32,8 @@ def run_sandbox(
             f"  GitHub ID-token issuer  {sandbox.issuer.url}",
             f"  index (warehouse)       upload {sandbox.warehouse.upload_url}",
             f"                          simple {sandbox.warehouse.simple_url}",
+            f"  Sigstore (Fulcio/Rekor) "
+            f"{sandbox.sigstore.fulcio_url if sandbox.sigstore else '(not started)'}",
             f"  trusted publisher       {project}: {identity.repository} "
             f"(owner id {identity.repository_owner_id}), workflow {identity.workflow_file}, "
             f"environment {identity.environment or '(any)'}",
@@ -43,8 +45,10 @@ def run_sandbox(
             lines.append(f"(or: --env-file {env_file})")
         lines += [
             "",
-            "and give the action `repository-url: ${{ env.PY_RELEASE_SANDBOX_INDEX }}` with no "
-            "password: it publishes through Trusted Publishing, as on GitHub.",
+            "and give the action `repository-url: ${{ env.PY_RELEASE_SANDBOX_INDEX }}` and "
+            "`sigstore-trust-config: ${{ env.PY_RELEASE_SANDBOX_TRUST_CONFIG }}`, with no "
+            "password: it publishes through Trusted Publishing with PEP 740 attestations, as "
+            "on GitHub.",
         ]
         reporter.info("\n".join(lines))
         if threading.current_thread() is threading.main_thread():
