@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pydantic
+import requests
 import sigstore.errors
 from pypi_attestations import Attestation, AttestationError, Distribution
 from sigstore._internal.fulcio.client import ExpiredCertificate
@@ -139,9 +140,10 @@ def sign_distributions(
             "this happened after a successful Trusted Publishing exchange, which suggests a "
             "transient error: re-run the job",
         ) from None
-    except (sigstore.errors.Error, AttestationError) as exc:
+    except (sigstore.errors.Error, AttestationError, requests.RequestException) as exc:
+        # sigstore lets connection errors from its HTTP client through as they are.
         raise SigningError(
-            f"signing with Sigstore failed: {exc}",
+            f"signing with Sigstore failed: {type(exc).__name__}: {exc}",
             "re-run the job; if it persists, check that the runner can reach Sigstore (or the "
             "services in sigstore-trust-config), or set attestations: false",
         ) from None

@@ -1,0 +1,218 @@
+"""PEP 740 end to end through every stand-in: the real CLI signs with the real sigstore and
+pypi-attestations code against the local Sigstore, the warehouse stand-in verifies what is
+uploaded, and `py-release verify` checks the release afterwards."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from py_release.sandbox.identity import JobIdentity
+from py_release.sandbox.session import Sandbox, start_sandbox
+from tests.helpers import CliRun, run_cli
+from tests.secrets_registry import assert_no_secrets, register_secret
+
+PROJECT = "py-release-sample"
+IDENTITY = JobIdentity(repository="octo-org/sample-project", ref="refs/tags/v1.0.0")
+REPOSITORY = IDENTITY.repository
+WORKFLOW_REF = f"{REPOSITORY}/.github/workflows/release.yml@{IDENTITY.ref}"
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with start_sandbox(IDENTITY, PROJECT) as running:
+        register_secret(running.issuer.request_token.reveal())
+        yield running
+
+
+def _trust_config(sandbox: Sandbox) -> Path:
+    assert sandbox.sigstore is not None
+    return sandbox.sigstore.trust_config_path
+
+
+def release(
+    sandbox: Sandbox,
+    packages: Path,
+    tmp_path: Path,
+    *extra: str,
+    workflow_ref: str = WORKFLOW_REF,
+    trust_config: Path | None = None,
+) -> CliRun:
+    environ = {
+        "GITHUB_EVENT_NAME": "push",
+        "GITHUB_REF": IDENTITY.ref,
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_WORKFLOW_REF": workflow_ref,
+        **sandbox.issuer.env(),
+    }
+    run = run_cli(
+        ["publish", "--repository-url", sandbox.warehouse.upload_url,
+         "--packages-dir", str(packages),
+         "--sigstore-trust-config", str(trust_config or _trust_config(sandbox)), *extra],
+        tmp_path,
+        environ,
+    )  # fmt: skip
+    for token in sandbox.issuer.issued:
+        register_secret(token)
+    for minted in sandbox.warehouse.minted:
+        register_secret(minted.reveal())
+    assert_no_secrets(run.stdout, run.stderr, run.summary, json.dumps(run.outputs))
+    return run
+
+
+def verify(
+    sandbox: Sandbox, tmp_path: Path, *targets: str, workflow: str = "release.yml"
+) -> CliRun:
+    return run_cli(
+        ["verify", *targets, "--repository", REPOSITORY, "--workflow", workflow,
+         "--repository-url", sandbox.warehouse.upload_url,
+         "--sigstore-trust-config", str(_trust_config(sandbox))],
+        tmp_path,
+        actions=False,
+    )  # fmt: skip
+
+
+def test_release_uploads_verified_attestations_and_verify_accepts_them(
+    sandbox: Sandbox, packages_dir: Path, tmp_path: Path
+) -> None:
+    run = release(sandbox, packages_dir, tmp_path)
+
+    assert run.returncode == 0, run.log
+    names = sorted(p.name for p in packages_dir.glob("*.publish.attestation"))
+    assert names == sorted(f"{d.name}.publish.attestation" for d in packages_dir.iterdir()
+                           if not d.name.endswith(".attestation"))  # fmt: skip
+    assert "| sign | ✅ done | 2 attestations signed |" in run.summary
+    assert "provenance of 2 files verified against octo-org/sample-project / release.yml" in (
+        run.summary
+    )
+    assert "### Attestations (PEP 740)" in run.summary
+    assert f"https://github.com/{WORKFLOW_REF}" in run.summary
+    assert sandbox.sigstore is not None
+    assert sandbox.sigstore.entries == 2
+
+    published = verify(sandbox, tmp_path, f"{PROJECT}==1.0.0")
+    assert published.returncode == 0, published.log
+    assert "all 2 files verify against octo-org/sample-project / release.yml" in published.stderr
+
+    local = verify(sandbox, tmp_path, *(str(p) for p in packages_dir.glob("*.whl")))
+    assert local.returncode == 0, local.log
+
+    wrong_workflow = verify(sandbox, tmp_path, f"{PROJECT}==1.0.0", workflow="other.yml")
+    assert wrong_workflow.returncode == 1
+    assert "do not verify against octo-org/sample-project / other.yml" in wrong_workflow.stderr
+
+
+def test_a_file_changed_after_signing_does_not_verify(
+    sandbox: Sandbox, packages_dir: Path, tmp_path: Path
+) -> None:
+    assert release(sandbox, packages_dir, tmp_path).returncode == 0
+    wheel = next(packages_dir.glob("*.whl"))
+    wheel.write_bytes(wheel.read_bytes() + b"\0")
+
+    run = verify(sandbox, tmp_path, str(wheel))
+
+    assert run.returncode == 1
+    assert "subject does not match distribution digest" in run.stderr
+    assert "hint: the files were not published by that repository" in run.stderr
+
+
+def test_the_public_sigstore_rejects_the_sandbox_attestation(
+    sandbox: Sandbox, packages_dir: Path, tmp_path: Path
+) -> None:
+    assert release(sandbox, packages_dir, tmp_path).returncode == 0
+    wheel = next(packages_dir.glob("*.whl"))
+
+    run = run_cli(
+        ["verify", str(wheel), "--repository", REPOSITORY, "--workflow", "release.yml",
+         "--offline"],
+        tmp_path,
+        {"XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_DATA_HOME": str(tmp_path / "data")},
+        actions=False,
+    )  # fmt: skip
+
+    assert run.returncode == 1, run.log
+    assert "FAILED" in run.stderr
+    assert "Traceback" not in run.log
+
+
+def test_an_attestation_from_another_workflow_is_refused_by_the_index(
+    sandbox: Sandbox, packages_dir: Path, tmp_path: Path
+) -> None:
+    # A reusable workflow: PyPI's token exchange matches the called workflow (release.yml), but
+    # Fulcio names the calling one (ci.yml) in the certificate, so the index refuses it.
+    ci_ref = f"{REPOSITORY}/.github/workflows/ci.yml@{IDENTITY.ref}"
+    sandbox.issuer.identity = replace(IDENTITY, workflow_ref=ci_ref)
+
+    run = release(sandbox, packages_dir, tmp_path, workflow_ref=ci_ref)
+
+    assert run.returncode == 1, run.log
+    assert "the index refused the attestation" in run.stderr
+    assert "Invalid attestations supplied during upload" in run.stderr
+    assert "hint: the index checks that the attestation was signed" in run.stderr
+    assert sandbox.warehouse.files(PROJECT) == {}
+
+
+def test_a_signing_failure_uploads_nothing(
+    sandbox: Sandbox, packages_dir: Path, tmp_path: Path
+) -> None:
+    config = json.loads(_trust_config(sandbox).read_text())
+    for entry in config["signingConfig"]["caUrls"]:
+        entry["url"] = "http://127.0.0.1:9"  # a Fulcio that is not there
+    broken = tmp_path / "broken-trust-config.json"
+    broken.write_text(json.dumps(config))
+
+    run = release(sandbox, packages_dir, tmp_path, trust_config=broken)
+
+    assert run.returncode == 1, run.log
+    assert "signing with Sigstore failed" in run.stderr
+    assert "Traceback" not in run.log
+    assert sandbox.warehouse.uploads == []
+    assert list(packages_dir.glob("*.publish.attestation")) == []
+
+
+def test_a_foreign_attestation_file_is_refused_before_signing(
+    sandbox: Sandbox, packages_dir: Path, tmp_path: Path
+) -> None:
+    assert release(sandbox, packages_dir, tmp_path).returncode == 0
+    wheel = next(packages_dir.glob("*.whl"))
+    sdist_attestation = next(packages_dir.glob("*.tar.gz.publish.attestation"))
+    # The sdist's attestation put where the wheel's should be: valid, but for other contents.
+    (packages_dir / f"{wheel.name}.publish.attestation").write_bytes(sdist_attestation.read_bytes())
+    entries_before = sandbox.sigstore.entries if sandbox.sigstore else 0
+
+    run = release(sandbox, packages_dir, tmp_path, "--skip-existing")
+
+    assert run.returncode == 1, run.log
+    assert "made for other contents or by another workflow" in run.stderr
+    assert "hint: remove the .publish.attestation files" in run.stderr
+    assert sandbox.sigstore is not None
+    assert sandbox.sigstore.entries == entries_before
+
+
+def test_a_rerun_reuses_its_own_attestations(
+    sandbox: Sandbox, packages_dir: Path, tmp_path: Path
+) -> None:
+    assert release(sandbox, packages_dir, tmp_path).returncode == 0
+    assert sandbox.sigstore is not None
+    entries = sandbox.sigstore.entries
+
+    rerun = release(sandbox, packages_dir, tmp_path, "--skip-existing")
+
+    assert rerun.returncode == 0, rerun.log
+    assert "2 attestations signed" not in rerun.summary
+    assert "0 attestations signed, 2 reused" in rerun.summary
+    assert sandbox.sigstore.entries == entries  # no new public log entries
+
+
+def test_a_dry_run_signs_nothing(sandbox: Sandbox, packages_dir: Path, tmp_path: Path) -> None:
+    run = release(sandbox, packages_dir, tmp_path, "--dry-run")
+
+    assert run.returncode == 0, run.log
+    assert "2 PEP 740 attestations would be made" in run.summary
+    assert sandbox.sigstore is not None
+    assert sandbox.sigstore.entries == 0
+    assert sandbox.issuer.issued == []
