@@ -46,6 +46,9 @@ class AttestationRecord:
     identity: str
     log_index: str
     reused: bool
+    # The repository and workflow file the certificate names (the expected publisher).
+    repository: str = ""
+    workflow: str = ""
     verified: bool = False
     # The entry in the public transparency log's search, when the public Sigstore signed.
     log_url: str = ""

@@ -483,7 +483,6 @@ class Pipeline:
                 index=decision.index,
                 project=plan.project,
                 version=plan.version,
-                context=self.context,
                 trust_config_path=self.config.sigstore_trust_config,
                 session=self.session,
             )
@@ -496,7 +495,7 @@ class Pipeline:
             )
             detail += (
                 f"; provenance of {len(checked)} files verified against "
-                f"{self.context.repository} / {self.context.workflow_file}"
+                f"{checked[0].repository} / {checked[0].workflow}"
             )
         return plan.with_stage("verify", "done", detail)
 

@@ -1,5 +1,6 @@
-"""Trusted Publishing end to end under act: the real action.yml with `id-token: write`, its
-ID-token variables and index from `py-release sandbox --env-file`, exactly as a user would."""
+"""Trusted Publishing and PEP 740 end to end under act: the real action.yml with
+`id-token: write`, its ID-token variables, index and Sigstore from `py-release sandbox
+--env-file`, exactly as a user would."""
 
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def sandbox_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     assert "--env ACTIONS_ID_TOKEN_REQUEST_URL=" in log.read_text()
 
 
-def test_a_tag_push_publishes_through_trusted_publishing(
+def test_a_tag_push_signs_and_publishes_through_trusted_publishing(
     tmp_path: Path, sandbox_env: dict[str, str]
 ) -> None:
     repo = make_repository(tmp_path, "1.0.0", WORKFLOW)
@@ -84,6 +85,8 @@ def test_a_tag_push_publishes_through_trusted_publishing(
     outputs = dict(line.split("=", 1) for line in results.read_text().splitlines())
     assert outputs["OUT_UPLOADED"] == "2"
     assert "Trusted Publishing: exchanged the job's ID token" in log
+    assert "2 attestations signed" in log
+    assert "provenance of 2 files verified" in log
     simple = sandbox_env["PY_RELEASE_SANDBOX_INDEX"].replace("/legacy/", "/simple/")
     page = requests.get(
         f"{simple}py-release-sample/",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,13 +16,24 @@ from py_release.dist.files import DistFile
 from py_release.errors import ReleaseError, TrustedPublishingError
 from py_release.github.context import GitHubContext
 from py_release.index.repositories import IndexInfo
-from py_release.index.trusted_publishing import IdTokenSource
+from py_release.index.trusted_publishing import IdTokenSource, unverified_claims
 from py_release.plan import AttestationRecord
 from py_release.reporter import Reporter
 
 
 class AttestationCheckError(ReleaseError):
     """The index does not serve verifiable attestations for what was uploaded."""
+
+
+def signer_from_claims(claims: Mapping[str, object]) -> Signer | None:
+    """Who the certificate will name: Fulcio takes the repository and the build config (the
+    top-level workflow) from these claims of the signing ID token."""
+    repository = claims.get("repository")
+    workflow_ref = claims.get("workflow_ref")
+    if not isinstance(repository, str) or not isinstance(workflow_ref, str):
+        return None
+    workflow_file = workflow_ref.split("@", 1)[0].rsplit("/", 1)[-1]
+    return Signer(repository, workflow_file) if repository and workflow_file else None
 
 
 def expected_signer(context: GitHubContext) -> Signer:
@@ -45,20 +56,20 @@ def sign_stage(
     reporter: Reporter,
 ) -> tuple[AttestationRecord, ...]:
     """Sign every distribution not already signed by this workflow; nothing half-done."""
-    signer = expected_signer(context)
-    to_sign, reused = plan_signing(dists, signer)
     trust_config = load_trust_config(trust_config_path)
+    try:
+        id_token = id_tokens("sigstore")
+    except TrustedPublishingError as exc:
+        raise ReleaseError(
+            f"the ID token for signing could not be obtained: {exc.message}",
+            "this came after a successful Trusted Publishing exchange, which suggests a "
+            "transient error: re-run the job",
+        ) from None
+    reporter.mask(id_token)
+    signer = signer_from_claims(unverified_claims(id_token)) or expected_signer(context)
+    to_sign, reused = plan_signing(dists, signer)
     signed: list[SignedFile] = []
     if to_sign:
-        try:
-            id_token = id_tokens("sigstore")
-        except TrustedPublishingError as exc:
-            raise ReleaseError(
-                f"the ID token for signing could not be obtained: {exc.message}",
-                "this came after a successful Trusted Publishing exchange, which suggests a "
-                "transient error: re-run the job",
-            ) from None
-        reporter.mask(id_token)
         with reporter.group(f"Sign {len(to_sign)} files with Sigstore (PEP 740)"):
             signed = sign_distributions(to_sign, id_token, trust_config)
             for item in signed:
@@ -72,6 +83,8 @@ def sign_stage(
             identity=item.identity,
             log_index=item.log_index,
             reused=item.reused,
+            repository=signer.repository,
+            workflow=signer.workflow_file,
             log_url=(
                 f"https://search.sigstore.dev/?logIndex={item.log_index}"
                 if trust_config_path is None
@@ -89,18 +102,17 @@ def check_provenance(
     index: IndexInfo,
     project: str,
     version: str,
-    context: GitHubContext,
     trust_config_path: Path | None,
     session: requests.Session,
 ) -> tuple[AttestationRecord, ...]:
-    """Read each file's provenance back from the index and verify it against this publisher."""
-    signer = expected_signer(context)
-    publisher = GitHubPublisher(repository=signer.repository, workflow=signer.workflow_file)
+    """Read each file's provenance back from the index and verify it against the publisher
+    that signed it."""
     trusted_root = load_trust_config(trust_config_path).trusted_root if trust_config_path else None
     by_name = {dist.name: dist for dist in dists}
     checked = []
     for record in records:
         dist = by_name[record.file]
+        publisher = GitHubPublisher(repository=record.repository, workflow=record.workflow)
         url = index.provenance_url(project, version, record.file)
         try:
             provenance = fetch_provenance(session, url)
