@@ -4,15 +4,24 @@ uploaded, and `py-release verify` checks the release afterwards."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import requests
 
+from py_release.config import load_config
+from py_release.errors import ReleaseError, TrustedPublishingError
+from py_release.github.context import GitHubContext
+from py_release.release import Pipeline
+from py_release.reporter import TerminalReporter
 from py_release.sandbox.identity import JobIdentity
 from py_release.sandbox.session import Sandbox, start_sandbox
+from py_release.sandbox.warehouse import TrustedPublisher, Warehouse
+from py_release.secrets import Secret
 from tests.helpers import CliRun, run_cli
 from tests.secrets_registry import assert_no_secrets, register_secret
 
@@ -216,3 +225,73 @@ def test_a_dry_run_signs_nothing(sandbox: Sandbox, packages_dir: Path, tmp_path:
     assert sandbox.sigstore is not None
     assert sandbox.sigstore.entries == 0
     assert sandbox.issuer.issued == []
+
+
+def test_two_indexes_in_one_job_reuse_the_attestations(
+    sandbox: Sandbox, packages_dir: Path, tmp_path: Path
+) -> None:
+    """TestPyPI, then PyPI, from one job: the reference action fails the second upload
+    ("already has a publish attestation"); the same attestations serve both indexes."""
+    assert release(sandbox, packages_dir, tmp_path).returncode == 0
+    assert sandbox.sigstore is not None
+    entries = sandbox.sigstore.entries
+    with Warehouse(
+        issuer=sandbox.issuer, root=tmp_path / "second", trusted_root=sandbox.sigstore.trusted_root
+    ) as second:
+        second.add_publisher(
+            TrustedPublisher(
+                project=PROJECT,
+                repository=REPOSITORY,
+                repository_owner_id=IDENTITY.repository_owner_id,
+                workflow_file="release.yml",
+                environment="pypi",
+            )
+        )
+        run = release(replace(sandbox, warehouse=second), packages_dir, tmp_path)
+        assert run.returncode == 0, run.log
+        assert len(second.files(PROJECT)) == 2
+    assert "0 attestations signed, 2 reused" in run.summary
+    assert "provenance of 2 files verified" in run.summary
+    assert sandbox.sigstore.entries == entries
+
+
+def test_a_signing_token_failure_after_the_exchange_uploads_nothing(
+    sandbox: Sandbox, packages_dir: Path
+) -> None:
+    fetch = sandbox.id_tokens()
+
+    def sigstore_token_refused(audience: str) -> Secret:
+        if audience == "sigstore":
+            raise TrustedPublishingError("requesting the job's ID token failed: 500", "re-run")
+        return fetch(audience)
+
+    assert sandbox.sigstore is not None
+    config = load_config(
+        {},
+        {"repository-url": sandbox.warehouse.upload_url, "packages-dir": str(packages_dir),
+         "sigstore-trust-config": str(sandbox.sigstore.trust_config_path)},
+    )  # fmt: skip
+    log = io.StringIO()
+    pipeline = Pipeline(
+        config=config,
+        context=GitHubContext(
+            event_name="push",
+            ref=IDENTITY.ref,
+            repository=REPOSITORY,
+            workflow_ref=WORKFLOW_REF,
+            id_token_available=True,
+        ),
+        reporter=TerminalReporter(verbose=True, out=log, err=log),
+        session=requests.Session(),
+        id_tokens=sigstore_token_refused,
+    )
+
+    with pytest.raises(ReleaseError) as caught:
+        pipeline.run()
+
+    for token in sandbox.issuer.issued:
+        register_secret(token)
+    assert_no_secrets(log.getvalue())
+    assert "the ID token for signing could not be obtained" in caught.value.message
+    assert "after a successful Trusted Publishing exchange" in caught.value.hint
+    assert sandbox.warehouse.uploads == []
