@@ -59,6 +59,7 @@ class Config:
     project_dir: Path = Path()
     check_tag: AutoBool = "auto"
     max_file_size: int = 100 * 1024**2
+    concurrency: int = 4
     verify_upload: bool = True
     sigstore_trust_config: Path | None = None
     python: str | None = None
@@ -136,6 +137,20 @@ def parse_size(spec_name: str, raw: str) -> int:
             f"set {spec_name} to the index's per-file limit (PyPI: 100MiB unless raised)",
         )
     return size
+
+
+MAX_CONCURRENCY = 32
+
+
+def parse_count(spec_name: str, raw: str) -> int:
+    text = raw.strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_CONCURRENCY:
+        raise InputError(
+            spec_name,
+            f"'{raw}' is not a whole number from 1 to {MAX_CONCURRENCY}",
+            f"set {spec_name} to how many files to upload at once, e.g. 4 (1 = one at a time)",
+        )
+    return int(text)
 
 
 def parse_repository_url(spec_name: str, raw: str) -> str:
@@ -247,6 +262,8 @@ def _parse_one(spec: InputSpec, raw: str) -> object:
         return parse_auto_bool(spec.name, raw)
     if spec.kind == "size":
         return parse_size(spec.name, raw)
+    if spec.kind == "count":
+        return parse_count(spec.name, raw)
     if spec.kind == "path":
         text = parse_text(spec.name, raw)
         if not text:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-InputKind = Literal["text", "secret", "bool", "auto-bool", "size", "path"]
+InputKind = Literal["text", "secret", "bool", "auto-bool", "size", "path", "count"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,12 @@ INPUTS: tuple[InputSpec, ...] = (
         "auto",
         "auto-bool",
         "Require the pushed tag to equal the version. `auto`: when the run is for a tag.",
+    ),
+    InputSpec(
+        "concurrency",
+        "4",
+        "count",
+        "How many files to upload at once (1 = one after another).",
     ),
     InputSpec(
         "max-file-size",

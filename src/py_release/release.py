@@ -16,7 +16,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import requests
-from twine.repository import Repository
 
 from py_release.config import Config
 from py_release.decide import decide
@@ -24,7 +23,6 @@ from py_release.dist.build import build_distributions
 from py_release.dist.check import CheckOptions, check_distributions
 from py_release.dist.files import DistFile, scan_packages_dir
 from py_release.errors import (
-    AuthenticationError,
     CheckFailed,
     ExistingFilesError,
     NoDistributionsError,
@@ -39,6 +37,7 @@ from py_release.index.credentials import (
     TrustedPublishingCredentials,
 )
 from py_release.index.query import existing_files
+from py_release.index.retry import RetryPolicy
 from py_release.index.trusted_publishing import (
     IdTokenSource,
     get_audience,
@@ -46,7 +45,7 @@ from py_release.index.trusted_publishing import (
     oidc_base,
     preflight,
 )
-from py_release.index.upload import Outcome, open_repository, upload_one
+from py_release.index.uploader import Uploader, UploadJob, summarise_failures
 from py_release.plan import Plan
 from py_release.report import publish_report
 from py_release.reporter import Reporter
@@ -64,6 +63,8 @@ class Pipeline:
         session: requests.Session,
         id_tokens: IdTokenSource = github_id_token,
         clock: Callable[[], float] = time.time,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config = config
         self.context = context
@@ -71,6 +72,8 @@ class Pipeline:
         self.session = session
         self.id_tokens = id_tokens
         self.clock = clock
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
         self.credentials: Credentials = StaticCredentials(config.user, config.password)
         self.plan = Plan()
 
@@ -356,81 +359,61 @@ class Pipeline:
         return plan
 
     def _judge_existing(self, plan: Plan, same: list[str], differs: list[str]) -> None:
+        """Identical files are never sent again (just reported); a file of the same name with
+        other contents refuses the whole release before any upload."""
         assert plan.decision is not None
-        problems = []
-        if differs:
-            problems.append(
-                ExistingFilesError(
-                    "the index already has files of these names with other contents: "
-                    + ", ".join(differs),
-                    "a published file can never be replaced: release a new version",
-                )
+        if same:
+            self.reporter.info(
+                f"{len(same)} files are already on the index and will not be sent again: "
+                + ", ".join(same)
             )
-        if same and not self.config.skip_existing:
-            problems.append(
-                ExistingFilesError(
-                    "the index already has " + ", ".join(same),
-                    "set skip-existing: true to leave existing files out, or release a new version",
-                )
-            )
-        if not problems:
+        if not differs:
             return
+        problem = ExistingFilesError(
+            "the index already has files of these names with other contents: " + ", ".join(differs),
+            "a published file can never be replaced: release a new version",
+        )
         if plan.decision.dry_run:
-            for problem in problems:
-                self.reporter.warning(
-                    f"a real run would fail: {problem.message} ({problem.hint})", title="index"
-                )
+            self.reporter.warning(
+                f"a real run would fail: {problem.message} ({problem.hint})", title="index"
+            )
             return
-        raise problems[0]
+        raise problem
 
     def upload(self, plan: Plan) -> Plan:
         assert plan.decision is not None
         if plan.decision.dry_run:
             would = plan.count("would upload")
             return plan.with_stage("upload", "skipped", f"dry run: {would} files would be uploaded")
-        repository = open_repository(
-            self.config.repository_url, self.credentials.user, self.credentials.password()
-        )
+        already = plan.count("already on index")
         # Wheels first, as twine does: a project's page shows its sdist last.
-        ordered = sorted(plan.dists, key=lambda d: (d.kind != "wheel", d.name))
-        try:
-            with self.reporter.group(f"Upload to {plan.decision.index.upload_url}"):
-                for dist in ordered:
-                    if plan.statuses.get(dist.name) == "already on index":
-                        plan = plan.with_status(dist.name, "skipped")
-                        self.reporter.info(f"{dist.name}: already on the index, skipped")
-                        continue
-                    attestations = [Path(r.path) for r in plan.attestations if r.file == dist.name]
-                    outcome = self._upload_with_fresh_credentials(repository, dist, attestations)
-                    plan = plan.with_status(dist.name, outcome)
-                    self.reporter.info(f"{dist.name}: {outcome}")
-        finally:
-            repository.close()
-            self.plan = plan
+        jobs = [
+            UploadJob(dist, tuple(Path(r.path) for r in plan.attestations if r.file == dist.name))
+            for dist in sorted(plan.dists, key=lambda d: (d.kind != "wheel", d.name))
+            if plan.statuses.get(dist.name) == "pending"
+        ]
+        uploader = Uploader(
+            index=plan.decision.index,
+            project=plan.project,
+            credentials=self.credentials,
+            reporter=self.reporter,
+            concurrency=self.config.concurrency,
+            skip_existing=self.config.skip_existing,
+            retry=self.retry,
+            sleep=self.sleep,
+        )
+        title = f"Upload {len(jobs)} files to {plan.decision.index.upload_url}"
+        with self.reporter.group(f"{title} ({self.config.concurrency} at a time)"):
+            outcomes, failures = uploader.upload(jobs, project_exists=bool(plan.on_index))
+        for name, outcome in outcomes.items():
+            plan = plan.with_status(name, outcome)
+        self.plan = plan
+        if failures:
+            raise summarise_failures(failures, outcomes)
         detail = f"{plan.count('uploaded')} uploaded, {plan.count('skipped')} skipped"
+        if already:
+            detail += f"; {already} were already on the index (not sent again)"
         return plan.with_stage("upload", "done", detail)
-
-    def _upload_with_fresh_credentials(
-        self, repository: Repository, dist: DistFile, attestations: Sequence[Path]
-    ) -> Outcome:
-        """Upload with credentials valid now; if the index still calls them expired, renew
-        them once and try again."""
-        for attempt in (1, 2):
-            password = self.credentials.password()
-            user = self.credentials.user
-            repository.session.auth = (user, password.reveal()) if password else None
-            try:
-                return upload_one(
-                    repository,
-                    dist,
-                    skip_existing=self.config.skip_existing,
-                    attestations=attestations,
-                )
-            except AuthenticationError as error:
-                expired = "expired" in error.message.lower()
-                if attempt == 2 or not expired or not self.credentials.renew():
-                    raise
-        raise AssertionError("unreachable")
 
     def verify(self, plan: Plan) -> Plan:
         assert plan.decision is not None

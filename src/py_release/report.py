@@ -53,7 +53,7 @@ def outputs(plan: Plan) -> dict[str, str]:
         "project": plan.project,
         "files": files_json(plan),
         "uploaded": str(plan.count("uploaded")),
-        "skipped": str(plan.count("skipped")),
+        "skipped": str(plan.count("skipped") + plan.count("already on index")),
         "dry-run": "true" if decision and decision.dry_run else "false",
         "index-url": decision.index.simple_url if decision else "",
         "project-url": project_url,

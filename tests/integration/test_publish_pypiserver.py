@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import json
+import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 import requests
 
 from py_release.dist.files import DistFile
-from py_release.index.upload import open_repository, upload_one
+from py_release.errors import UploadError
+from py_release.index.credentials import StaticCredentials
+from py_release.index.repositories import index_info
+from py_release.index.uploader import Uploader, UploadJob
+from py_release.reporter import TerminalReporter
 from py_release.sandbox.pypiserver import PypiServer
 from tests.helpers import CliRun, copy_sample, run_cli
 from tests.secrets_registry import assert_masked_first, register_secret
@@ -95,35 +102,76 @@ def test_rerun_with_skip_existing_uploads_nothing_and_passes(
     assert {p.name: p.stat().st_mtime_ns for p in pypiserver.packages.iterdir()} == before
 
 
-def test_rerun_without_skip_existing_fails_naming_the_files(
+def test_rerun_without_skip_existing_sends_nothing_again_and_reports_it(
     pypiserver: PypiServer, packages_dir: Path, tmp_path: Path
 ) -> None:
     assert publish(pypiserver, packages_dir, tmp_path).returncode == 0
+    before = {p.name: p.stat().st_mtime_ns for p in pypiserver.packages.iterdir()}
 
     rerun = publish(pypiserver, packages_dir, tmp_path)
 
-    assert rerun.returncode == 1
-    error = next(line for line in rerun.stderr.splitlines() if line.startswith("error:"))
-    for name in SAMPLE_FILES:
-        assert name in error
-    assert "hint: set skip-existing: true" in rerun.stderr
-    assert "Traceback" not in rerun.log
+    assert rerun.returncode == 0, rerun.log
     assert rerun.outputs["uploaded"] == "0"
-    assert "failed" in rerun.summary
+    assert {f["status"] for f in rerun.files()} == {"already on index"}
+    assert "2 files are already on the index and will not be sent again" in rerun.stdout
+    assert "2 were already on the index (not sent again)" in rerun.summary
+    assert {p.name: p.stat().st_mtime_ns for p in pypiserver.packages.iterdir()} == before
 
 
-def test_index_answer_for_an_existing_file_counts_as_skipped(
+def _rewrite_wheel(wheel: Path) -> None:
+    """Change a wheel's bytes, keeping it valid: store its members uncompressed."""
+    with zipfile.ZipFile(wheel) as source:
+        members = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(wheel, "w", compression=zipfile.ZIP_STORED) as target:
+        for info, data in members:
+            info.compress_type = zipfile.ZIP_STORED
+            target.writestr(info, data)
+
+
+def test_a_file_of_the_same_name_with_other_contents_refuses_the_release(
     pypiserver: PypiServer, packages_dir: Path, tmp_path: Path
 ) -> None:
-    # The pre-upload query normally spots existing files; this is the fallback for indexes
-    # whose listing lags: the upload's own 409/400 answer must mean "skipped" too.
+    assert publish(pypiserver, packages_dir, tmp_path).returncode == 0
+    rebuilt = tmp_path / "rebuilt"
+    rebuilt.mkdir()
+    for dist in packages_dir.iterdir():
+        shutil.copy2(dist, rebuilt / dist.name)
+    wheel = next(rebuilt.glob("*.whl"))
+    _rewrite_wheel(wheel)  # same name, other bytes, still a valid wheel
+
+    run = publish(pypiserver, rebuilt, tmp_path, "--skip-existing")
+
+    assert run.returncode == 1
+    assert "the index already has files of these names with other contents" in run.stderr
+    assert wheel.name in run.stderr
+    assert "hint: a published file can never be replaced" in run.stderr
+
+
+def test_the_index_answering_existing_counts_as_skipped_or_already_there(
+    pypiserver: PypiServer, packages_dir: Path, tmp_path: Path
+) -> None:
+    # The plan normally spots existing files before uploading; this is the fallback for an
+    # index whose listing lags: its own 409/400 answer decides, after asking what it holds.
     assert publish(pypiserver, packages_dir, tmp_path).returncode == 0
     wheel = DistFile(next(packages_dir.glob("*.whl")))
-    repository = open_repository(pypiserver.url, pypiserver.user, pypiserver.password)
-    try:
-        assert upload_one(repository, wheel, skip_existing=True) == "skipped"
-    finally:
-        repository.close()
+    other = tmp_path / "other" / wheel.name
+    other.parent.mkdir()
+    shutil.copy2(wheel.path, other)
+    _rewrite_wheel(other)
+
+    def uploader(skip_existing: bool) -> Uploader:
+        return Uploader(
+            index=index_info(pypiserver.url),
+            project="py-release-sample",
+            credentials=StaticCredentials(pypiserver.user, pypiserver.password),
+            reporter=TerminalReporter(verbose=False, out=io.StringIO(), err=io.StringIO()),
+            skip_existing=skip_existing,
+        )
+
+    assert uploader(False).send_with_retries(UploadJob(wheel)) == "already on index"
+    assert uploader(True).send_with_retries(UploadJob(DistFile(other))) == "skipped"
+    with pytest.raises(UploadError, match="already has"):
+        uploader(False).send_with_retries(UploadJob(DistFile(other)))
 
 
 def test_wrong_password_fails_with_a_hint(
@@ -171,7 +219,7 @@ def test_dry_run_on_a_pull_request_reports_files_already_on_the_index(
     assert run.returncode == 0, run.log
     assert run.outputs["dry-run"] == "true"
     assert {f["status"] for f in run.files()} == {"already on index"}
-    assert "a real run would fail" in run.stdout
+    assert "already on the index and will not be sent again" in run.stdout
 
 
 def test_builds_the_project_when_packages_dir_is_empty(

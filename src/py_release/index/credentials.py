@@ -3,6 +3,7 @@ minted when first needed and minted again, with a fresh ID token, before they ex
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -70,18 +71,22 @@ class TrustedPublishingCredentials:
         self._clock = clock
         self._minted: MintedToken | None = None
         self.mint_count = 0
+        # Upload threads share one token; only one of them mints when it runs low.
+        self._lock = threading.Lock()
 
     @property
     def expires_at(self) -> float | None:
         return self._minted.expires_at if self._minted else None
 
     def password(self) -> Secret:
-        if self._minted is None or self._clock() + RENEW_MARGIN >= self._minted.expires_at:
-            return self._mint()
-        return self._minted.token
+        with self._lock:
+            if self._minted is None or self._clock() + RENEW_MARGIN >= self._minted.expires_at:
+                return self._mint()
+            return self._minted.token
 
     def renew(self) -> bool:
-        self._mint()
+        with self._lock:
+            self._mint()
         return True
 
     def _mint(self) -> Secret:
