@@ -340,6 +340,7 @@ class Pipeline:
             session=self.session,
             user=self.config.user,
             password=self.config.password,
+            version=plan.version,
         )
         statuses = dict(plan.statuses)
         same: list[str] = []

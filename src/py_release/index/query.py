@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
+from packaging.utils import canonicalize_name
 from pypi_simple import NoSuchProjectError, PyPISimple
 
 from py_release.errors import IndexQueryError
@@ -30,6 +31,26 @@ def _auth_for(index: IndexInfo, user: str, password: Secret | None) -> tuple[str
     return (user, password.reveal())
 
 
+def _pypi_release_files(
+    index: IndexInfo, project: str, version: str, session: requests.Session
+) -> dict[str, IndexFile] | None:
+    """One release's files from PyPI's JSON API; None when it cannot say (fall back)."""
+    url = f"{index.web_url}pypi/{canonicalize_name(project)}/{version}/json"
+    try:
+        response = session.get(url, timeout=TIMEOUT, headers={"Accept": "application/json"})
+        if response.status_code != 200:
+            return None
+        urls = response.json().get("urls", [])
+        return {
+            entry["filename"]: IndexFile(
+                entry["filename"], entry.get("digests", {}).get("sha256"), entry.get("url", "")
+            )
+            for entry in urls
+        }
+    except (requests.RequestException, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 def existing_files(
     index: IndexInfo,
     project: str,
@@ -37,11 +58,18 @@ def existing_files(
     session: requests.Session,
     user: str = "__token__",
     password: Secret | None = None,
+    version: str | None = None,
 ) -> dict[str, IndexFile]:
     """Files the index lists for ``project`` by name; empty when the project does not exist.
 
+    On PyPI and TestPyPI, with ``version``, their JSON API answers for just that release;
+    elsewhere (and as the fallback) the simple API, PEP 691 JSON or HTML.
     Raises ``IndexQueryError`` when the index cannot be asked.
     """
+    if index.is_pypi and version:
+        release = _pypi_release_files(index, project, version, session)
+        if release:
+            return release
     client = PyPISimple(index.simple_url, session=session, auth=_auth_for(index, user, password))
     try:
         page = client.get_project_page(project, timeout=TIMEOUT)
