@@ -1,0 +1,24 @@
+"""The README documents every input with its default, and starts with the two set-up commands."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from py_release.inputs import INPUTS, InputSpec
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("spec", INPUTS, ids=[spec.name for spec in INPUTS])
+def test_every_input_is_documented_with_its_default(spec: InputSpec) -> None:
+    default = f"`{spec.default}`" if spec.default else "—"
+    assert re.search(rf"^\| `{re.escape(spec.name)}`[^|]*\| {re.escape(default)} \|", README, re.M)
+
+
+def test_the_readme_opens_with_the_demo_and_the_test_command() -> None:
+    blocks = re.findall(r"^```bash\n(.*?)^```", README, re.M | re.S)
+    assert "py-release demo" in blocks[0]
+    assert "pytest" in blocks[1]
