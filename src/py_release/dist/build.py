@@ -7,6 +7,7 @@ requirements when it is available, as ``python -m build --installer uv`` would.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import tarfile
@@ -50,13 +51,12 @@ def pick_installer() -> Installer:
 
 
 def _build_one(
-    source_dir: Path, kind: BuildKind, out_dir: Path, installer: Installer, runner: Runner
+    env: DefaultIsolatedEnv, source_dir: Path, kind: BuildKind, out_dir: Path, runner: Runner
 ) -> Path:
-    with DefaultIsolatedEnv(installer=installer) as env:
-        builder = ProjectBuilder.from_isolated_env(env, source_dir, runner=runner)
-        env.install(builder.build_system_requires)
-        env.install(builder.get_requires_for_build(kind))
-        return Path(builder.build(kind, out_dir))
+    builder = ProjectBuilder.from_isolated_env(env, source_dir, runner=runner)
+    env.install(builder.build_system_requires)
+    env.install(builder.get_requires_for_build(kind))
+    return Path(builder.build(kind, out_dir))
 
 
 def _failure_detail(exc: BaseException) -> str:
@@ -89,11 +89,19 @@ def build_distributions(
         else pyproject_hooks.quiet_subprocess_runner
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="py-release-build-") as scratch:
-        step = "sdist"
+    step = "build environment"
+    # One isolated environment serves both steps: the wheel is built from the sdist of the
+    # same project, whose build requirements it already holds; a second environment would
+    # only install them again (about half of a small project's build time).
+    with (
+        tempfile.TemporaryDirectory(prefix="py-release-build-") as scratch,
+        contextlib.ExitStack() as stack,
+    ):
         try:
+            env = stack.enter_context(DefaultIsolatedEnv(installer=installer))
+            step = "sdist"
             log(f"building the sdist of {project_dir} (installer: {installer})")
-            sdist = _build_one(project_dir, "sdist", out_dir, installer, runner)
+            sdist = _build_one(env, project_dir, "sdist", out_dir, runner)
             problems = check_sdist(sdist)
             if problems:
                 raise BuildError(
@@ -103,7 +111,7 @@ def build_distributions(
             step = "wheel (from the sdist)"
             log(f"building the wheel from {sdist.name}")
             source = _extract(sdist, Path(scratch))
-            wheel = _build_one(source, "wheel", out_dir, installer, runner)
+            wheel = _build_one(env, source, "wheel", out_dir, runner)
         except (BuildException, BuildBackendException, subprocess.CalledProcessError) as exc:
             raise BuildError(
                 f"building the {step} failed: {_failure_detail(exc)}",

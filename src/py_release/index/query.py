@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 import requests
 from packaging.utils import canonicalize_name
-from pypi_simple import NoSuchProjectError, PyPISimple
 
 from py_release.errors import IndexQueryError
 from py_release.index.repositories import IndexInfo
@@ -70,6 +69,10 @@ def existing_files(
         release = _pypi_release_files(index, project, version, session)
         if release:
             return release
+    # Imported here: pypi-simple (pydantic models, an HTML parser) is a quarter of a second of
+    # start-up, and the first lines of a run should not wait for it.
+    from pypi_simple import NoSuchProjectError, PyPISimple
+
     client = PyPISimple(index.simple_url, session=session, auth=_auth_for(index, user, password))
     try:
         page = client.get_project_page(project, timeout=TIMEOUT)
