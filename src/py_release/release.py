@@ -26,9 +26,6 @@ from py_release.errors import (
     CheckFailed,
     ExistingFilesError,
     NoDistributionsError,
-    Problem,
-    ReleaseError,
-    UploadError,
 )
 from py_release.github.context import GitHubContext
 from py_release.index.credentials import (
@@ -36,7 +33,9 @@ from py_release.index.credentials import (
     StaticCredentials,
     TrustedPublishingCredentials,
 )
+from py_release.index.nudges import publisher_setup_note, token_nudges
 from py_release.index.query import existing_files
+from py_release.index.read_back import compare_with_index
 from py_release.index.retry import RetryPolicy
 from py_release.index.trusted_publishing import (
     IdTokenSource,
@@ -257,44 +256,13 @@ class Pipeline:
 
     def _nudge_tokens(self, plan: Plan) -> Plan:
         assert plan.decision is not None
-        password = self.config.password
         index = plan.decision.index
-        if not index.is_pypi or password is None:
+        nudges = token_nudges(index, self.config.user, self.config.password)
+        for nudge in nudges:
+            self.reporter.warning(nudge.message, title=nudge.title)
+        if not nudges:
             return plan
-        if self.config.user != "__token__":
-            raise ReleaseError(
-                f"{index.web_url} does not accept a username and password for uploads",
-                "use Trusted Publishing (leave password empty and add `id-token: write`), or an "
-                "API token with user __token__",
-            )
-        if not password.reveal().startswith("pypi-"):
-            self.reporter.warning(
-                "the password does not look like a PyPI API token (they start with 'pypi-')",
-                title="Potentially invalid token",
-            )
-        self.reporter.warning(
-            "a long-lived API token is used; Trusted Publishing needs no stored secret. The job "
-            "summary has the link that sets it up for this repository.",
-            title="Upgrade to Trusted Publishing",
-        )
-        return plan.with_note(self._publisher_setup_link(plan))
-
-    def _publisher_setup_link(self, plan: Plan) -> str:
-        assert plan.decision is not None
-        assert plan.decision.index.web_url is not None
-        web = plan.decision.index.web_url
-        query = "provider=github"
-        if self.context.repository:
-            owner, _, repository = self.context.repository.partition("/")
-            query += f"&owner={owner}&repository={repository}"
-        if self.context.workflow_file:
-            query += f"&workflow_filename={self.context.workflow_file}"
-        link = f"{web}manage/project/{plan.project}/settings/publishing/?{query}"
-        return (
-            "**Upgrade to Trusted Publishing:** this release used a long-lived API token. "
-            f"[Create a trusted publisher for this workflow]({link}), add "
-            "`permissions: id-token: write` to the job and remove the password input."
-        )
+        return plan.with_note(publisher_setup_note(index, plan.project, self.context))
 
     def sign(self, plan: Plan) -> Plan:
         assert plan.decision is not None
@@ -429,28 +397,7 @@ class Pipeline:
             user=self.config.user,
             password=self.config.password,
         )
-        problems: list[Problem] = []
-        unverifiable: list[str] = []
-        for dist in plan.dists:
-            found = on_index.get(dist.name)
-            if found is None:
-                problems.append(
-                    Problem(dist.name, "is not listed by the index after the upload", "")
-                )
-            elif found.sha256 is None:
-                unverifiable.append(dist.name)
-            elif found.sha256 != dist.hashes.sha256:
-                problems.append(Problem(dist.name, f"the index serves sha256 {found.sha256}", ""))
-        if problems:
-            raise UploadError(
-                "the index does not serve what was uploaded: "
-                + "; ".join(str(p) for p in problems),
-                "check the index (a proxy or cache may be in the way); re-running uploads "
-                "only what is missing",
-            )
-        detail = f"the index lists all {len(plan.dists)} files with matching sha256"
-        if unverifiable:
-            detail += f" (no sha256 listed for {', '.join(unverifiable)})"
+        detail = compare_with_index(plan.dists, on_index)
         plan = replace(plan, on_index=on_index)
         decision = plan.decision
         assert decision is not None
