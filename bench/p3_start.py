@@ -235,8 +235,10 @@ build on the runner), which cannot run on this machine.
 **What bounds it.** Cold: installing the lock's {LOCK_PINS} pinned packages (cryptography,
 pydantic-core, sigstore's stack, ...) with empty download caches. uv downloads and installs in
 parallel and does not byte-compile, so the first run of the entrypoint compiles what it
-imports (its "first line" is slower than warm); pip installs one package after another and
-compiles at install time. Creating the venv itself is a fraction of a second. Warm: bootstrap
+imports (its "first line" is slower than warm). Without uv on PATH, the bootstrap has pip
+install only the locked uv (hash-pinned) and lets that uv install the rest: the extra cost is
+pip itself (creating the venv with pip, fetching the 17 MB uv wheel). Creating the venv
+itself is a fraction of a second. Warm: bootstrap
 is a bash script and one Python start (tens of ms); the rest is the release step's Python
 start and imports before it prints anything (importing `py_release.release` takes about a
 quarter of a second with bytecode: requests, twine's check with docutils and readme-renderer,
