@@ -48,6 +48,8 @@ class Config:
     user: str = "__token__"
     password: Secret | None = None
     repository_url: str = "https://upload.pypi.org/legacy/"
+    repository: str | None = None
+    release_tag_pattern: str = r"^v[0-9]+\.[0-9]+\.[0-9]+(-(a|b|rc|alpha|beta)\.?[0-9]+)?$"
     packages_dir: Path = Path("dist")
     verify_metadata: bool = True
     skip_existing: bool = False
@@ -178,6 +180,24 @@ def parse_repository_url(spec_name: str, raw: str) -> str:
     return url
 
 
+REPOSITORY_NAMES = ("pypi", "testpypi", "auto")
+
+
+def parse_repository(spec_name: str, text: str) -> str | None:
+    """``pypi``, ``testpypi``, ``auto``, an upload URL, or None (use repository-url)."""
+    if not text:
+        return None
+    if text.lower() in REPOSITORY_NAMES:
+        return text.lower()
+    if "://" not in text:
+        raise InputError(
+            spec_name,
+            f"'{text}' is not pypi, testpypi, auto or an upload URL",
+            "set repository to pypi, testpypi, auto, or the index's upload URL",
+        )
+    return parse_repository_url(spec_name, text)
+
+
 def parse_text(spec_name: str, raw: str) -> str:
     if "\n" in raw or "\r" in raw:
         raise InputError(spec_name, "has more than one line", f"give {spec_name} on one line")
@@ -276,6 +296,18 @@ def _parse_one(spec: InputSpec, raw: str) -> object:
     text = parse_text(spec.name, raw)
     if spec.name == "sigstore-trust-config":
         return Path(text) if text else None
+    if spec.name == "repository":
+        return parse_repository(spec.name, text)
+    if spec.name == "release-tag-pattern":
+        try:
+            re.compile(text)
+        except re.error as exc:
+            raise InputError(
+                spec.name,
+                f"is not a regular expression ({exc})",
+                "give a Python regular expression, e.g. ^v[0-9]+\\.[0-9]+\\.[0-9]+$",
+            ) from None
+        return text
     return text or None if spec.name == "python" else text
 
 
@@ -296,6 +328,15 @@ def load_config(
             values[spec.name.replace("-", "_")] = _parse_one(spec, raw[spec.name])
         except InputError as exc:
             errors.append(exc)
+    repository = values.get("repository")
+    if repository and values.get("repository_url") != INPUTS_BY_NAME["repository-url"].default:
+        errors.append(
+            InputError(
+                "repository",
+                "is set together with repository-url",
+                "use one: repository (pypi, testpypi, auto or a URL) or repository-url",
+            )
+        )
     if len(errors) == 1:
         raise errors[0]
     if errors:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 from py_release.config import Config
 from py_release.github.context import GitHubContext
-from py_release.index.repositories import IndexInfo, index_info
+from py_release.index.repositories import (
+    PYPI_UPLOAD_URL,
+    TESTPYPI_UPLOAD_URL,
+    IndexInfo,
+    index_info,
+)
 
 Credentials = Literal["password", "trusted-publishing"]
 
@@ -19,6 +25,7 @@ class Decision:
     build: bool
     build_reason: str
     index: IndexInfo
+    index_reason: str
     credentials: Credentials
 
 
@@ -43,14 +50,39 @@ def decide_build(config: Config, has_dists: bool) -> tuple[bool, str]:
     return True, f"build is auto and {config.packages_dir} holds no distributions"
 
 
+def decide_index(config: Config, context: GitHubContext) -> tuple[str, str]:
+    """The upload URL, and why: ``repository`` (named or auto) over ``repository-url``."""
+    if config.repository is None:
+        return config.repository_url, "repository-url"
+    if config.repository == "pypi":
+        return PYPI_UPLOAD_URL, "repository is pypi"
+    if config.repository == "testpypi":
+        return TESTPYPI_UPLOAD_URL, "repository is testpypi"
+    if config.repository != "auto":
+        return config.repository, "repository is an upload URL"
+    tag = context.tag
+    if tag and re.search(config.release_tag_pattern, tag):
+        return PYPI_UPLOAD_URL, f"repository is auto and tag {tag} is a release tag"
+    if context.is_pull_request:
+        return TESTPYPI_UPLOAD_URL, "repository is auto and this is a pull request (dry run)"
+    why = (
+        f"tag {tag} is not a release tag"
+        if tag
+        else f"{context.event_name or 'this run'} is not for a tag"
+    )
+    return TESTPYPI_UPLOAD_URL, f"repository is auto and {why}"
+
+
 def decide(config: Config, context: GitHubContext, *, has_dists: bool) -> Decision:
     dry_run, dry_run_reason = decide_dry_run(config, context)
+    upload_url, index_reason = decide_index(config, context)
     build, build_reason = decide_build(config, has_dists)
     return Decision(
         dry_run=dry_run,
         dry_run_reason=dry_run_reason,
         build=build,
         build_reason=build_reason,
-        index=index_info(config.repository_url),
+        index=index_info(upload_url),
+        index_reason=index_reason,
         credentials="password" if config.password else "trusted-publishing",
     )

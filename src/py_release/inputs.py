@@ -35,6 +35,19 @@ INPUTS: tuple[InputSpec, ...] = (
         alias="repository_url",
     ),
     InputSpec(
+        "repository",
+        "",
+        "text",
+        "Where to publish: pypi, testpypi, an upload URL, or auto (PyPI on a release tag, "
+        "TestPyPI on other pushes, a dry run in pull requests). Empty: repository-url.",
+    ),
+    InputSpec(
+        "release-tag-pattern",
+        r"^v[0-9]+\.[0-9]+\.[0-9]+(-(a|b|rc|alpha|beta)\.?[0-9]+)?$",
+        "text",
+        "Regular expression a tag must match to go to PyPI with repository: auto.",
+    ),
+    InputSpec(
         "packages-dir",
         "dist",
         "path",

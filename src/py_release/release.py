@@ -116,7 +116,7 @@ class Pipeline:
         decision = decide(self.config, self.context, has_dists=bool(contents.dists))
         mode = "dry run" if decision.dry_run else "release"
         self.reporter.info(f"mode: {mode} ({decision.dry_run_reason})")
-        self.reporter.info(f"index: {decision.index.upload_url}")
+        self.reporter.info(f"index: {decision.index.upload_url} ({decision.index_reason})")
         return replace(plan, decision=decision).with_stage(
             "decide", "done", f"{mode}: {decision.dry_run_reason}; {decision.build_reason}"
         )
@@ -234,7 +234,7 @@ class Pipeline:
                 detail += " (a real run needs `permissions: id-token: write` on the job)"
             return plan.with_stage("authenticate", "skipped", f"dry run: {detail}")
         preflight(self.context)
-        base = oidc_base(self.config.repository_url)
+        base = oidc_base(decision.index.upload_url)
         audience = get_audience(self.session, base)
         credentials = TrustedPublishingCredentials(
             session=self.session,
