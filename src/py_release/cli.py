@@ -88,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--environment", default="pypi", help="deployment environment ('' = none)")
     sandbox.add_argument("--ref", default="refs/tags/v1.0.0", help="ref the issued tokens name")
     sandbox.add_argument("--env-file", type=Path, help="also write the act variables to this file")
+    doctor = commands.add_parser(
+        "doctor", help="audit GitHub workflows against the release security checklist"
+    )
+    doctor.add_argument(
+        "workflows", nargs="*", type=Path, help="default: .github/workflows/*.yml and *.yaml"
+    )
     return parser
 
 
@@ -219,12 +225,46 @@ def run_sandbox(args: argparse.Namespace, environ: Mapping[str, str], reporter: 
     )
 
 
+def run_doctor(args: argparse.Namespace, environ: Mapping[str, str], reporter: Reporter) -> int:
+    from py_release.workflow.doctor import audit, format_finding
+
+    paths: list[Path] = args.workflows or sorted(Path(".github/workflows").glob("*.y*ml"))
+    if not paths:
+        raise ReleaseError(
+            "no workflow files in .github/workflows",
+            "run from the repository's root, or name the files: py-release doctor release.yml",
+        )
+    failed: list[str] = []
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise ReleaseError(
+                f"cannot read {path}: {error.strerror}", "pass an existing workflow file"
+            ) from None
+        reporter.info(f"== {path}")
+        for finding in audit(text, str(path)):
+            for line in format_finding(finding):
+                reporter.info(line)
+            if finding.level == "fail":
+                failed.append(f"{path}: {finding.check}: {finding.message}")
+    if failed:
+        raise ReleaseError(
+            f"{len(failed)} release security check(s) failed:\n"
+            + "\n".join(f"  - {item}" for item in failed),
+            "apply the fix printed under each FAIL line, then run py-release doctor again",
+        )
+    reporter.info(f"doctor: no failures in {len(paths)} workflow file(s)")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Mapping[str, str], Reporter], int]] = {
     "publish": run_publish,
     "check": run_check,
     "demo": run_demo,
     "sandbox": run_sandbox,
     "verify": run_verify,
+    "doctor": run_doctor,
 }
 
 

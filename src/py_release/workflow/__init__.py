@@ -1,0 +1,1 @@
+"""GitHub workflow files: auditing them against the release security checklist."""

@@ -1,0 +1,238 @@
+"""`py-release doctor`: each checklist item on a good and a bad workflow, and the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from py_release.cli import main
+from py_release.errors import ReleaseError
+from py_release.workflow.doctor import CHECKS, audit
+
+HERE = Path(__file__).parent
+WORKFLOWS = HERE / "workflows"
+E2E_WORKFLOWS = HERE.parent / "e2e" / "workflows"
+
+EXPECTED = {
+    "bad-trigger.yml": {("trigger", "fail")},
+    "bad-permissions.yml": {("permissions", "fail")},
+    "bad-write-all.yml": {("permissions", "fail")},
+    "bad-environment.yml": {("environment", "fail")},
+    "bad-persist-credentials.yml": {("persist-credentials", "fail")},
+    "bad-pinned-actions.yml": {("pinned-actions", "warn")},
+    "bad-metadata-check.yml": {("metadata-check", "warn")},
+    "bad-separate-indexes.yml": {("separate-indexes", "fail")},
+    "bad-untrusted-triggers.yml": {("untrusted-triggers", "fail")},
+    "bad-token-secrets.yml": {("token-secrets", "warn")},
+}
+GOOD = ["good.yml", "good-twine.yml"]
+
+
+def _audit(name: str) -> set[tuple[str, str]]:
+    path = WORKFLOWS / name
+    findings = audit(path.read_text(encoding="utf-8"), str(path))
+    assert {f.check for f in findings} == {name for name, _ in CHECKS}, "every item reported"
+    for finding in findings:
+        assert finding.level == "pass" or finding.fix, finding
+    return {(f.check, f.level) for f in findings if f.level != "pass"}
+
+
+def test_every_bad_workflow_is_in_the_table() -> None:
+    assert sorted(p.name for p in WORKFLOWS.glob("bad-*.yml")) == sorted(EXPECTED)
+    assert {check for expected in EXPECTED.values() for check, _ in expected} == {
+        name for name, _ in CHECKS
+    }
+
+
+@pytest.mark.parametrize("name", GOOD)
+def test_good_workflow_passes_every_check(name: str) -> None:
+    assert _audit(name) == set()
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(EXPECTED.items()))
+def test_bad_workflow_fails_exactly_its_check(name: str, expected: set[tuple[str, str]]) -> None:
+    assert _audit(name) == expected
+
+
+def _one(text: str) -> set[tuple[str, str]]:
+    return {(f.check, f.level) for f in audit(text, "inline.yml") if f.level != "pass"}
+
+
+PUBLISH_JOB = """
+permissions: {}
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    environment: pypi
+    permissions:
+      id-token: write
+    steps:
+      - run: twine check dist/* && twine upload dist/*
+"""
+
+
+@pytest.mark.parametrize(
+    ("on", "expected"),
+    [
+        ("on: push", {("trigger", "fail")}),
+        ("on: [push, workflow_dispatch]", {("trigger", "fail")}),
+        ("on:\n  push:\n    paths: [src/**]", {("trigger", "fail")}),
+        ("on:\n  push:\n    tags: ['v*']", set()),
+        ("on:\n  release:\n    types: [published]", set()),
+        ("on: pull_request", {("trigger", "warn")}),
+        ("on: pull_request_target", {("untrusted-triggers", "fail")}),
+        ("'on': workflow_run", {("untrusted-triggers", "fail")}),
+    ],
+)
+def test_triggers_reaching_a_pypi_job(on: str, expected: set[tuple[str, str]]) -> None:
+    assert _one(on + PUBLISH_JOB) == expected
+
+
+def test_a_dry_run_of_the_action_does_not_publish() -> None:
+    text = """
+on: push
+permissions: {}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ./
+        with:
+          dry-run: true
+"""
+    assert _one(text) == set()
+    assert _one(text.replace("dry-run: true", "dry-run: false")) == {
+        ("trigger", "fail"),
+        ("environment", "fail"),
+    }
+
+
+def test_a_tag_condition_on_a_needed_job_protects_the_publishing_job() -> None:
+    text = """
+on: push
+permissions: {}
+jobs:
+  gate:
+    if: github.ref_type == 'tag'
+    runs-on: ubuntu-latest
+    steps: [{run: "true"}]
+  publish:
+    needs: gate
+    runs-on: ubuntu-latest
+    environment: pypi
+    steps:
+      - run: py-release publish
+"""
+    assert _one(text) == set()
+    assert _one(text.replace("    needs: gate\n", "    needs: gate\n    if: always()\n")) == {
+        ("trigger", "fail")
+    }
+
+
+def test_one_job_publishing_to_both_indexes() -> None:
+    text = "on: release" + PUBLISH_JOB
+    text += "      - run: twine upload --repository testpypi dist/*\n"
+    assert _one(text) == {("separate-indexes", "fail")}
+
+
+def test_one_job_routed_by_repository_auto_is_a_warning() -> None:
+    text = """on:
+  push:
+    tags: ["v*"]
+permissions: {}
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    environment: pypi
+    permissions:
+      id-token: write
+    steps:
+      - uses: org/py-release-action@0123456789abcdef0123456789abcdef01234567
+        with:
+          repository: auto
+"""
+    assert _one(text) == {("separate-indexes", "warn")}
+
+
+def test_token_in_twine_environment() -> None:
+    text = (
+        "on: release"
+        + PUBLISH_JOB
+        + "        env:\n          TWINE_PASSWORD: ${{ secrets.TOKEN }}\n"
+    )
+    findings = [f for f in audit(text, "inline.yml") if f.level != "pass"]
+    assert [(f.check, f.level) for f in findings] == [("token-secrets", "warn")]
+    assert "secrets.TOKEN" in findings[0].message
+
+
+def test_a_private_index_password_is_not_a_trusted_publishing_candidate() -> None:
+    path = E2E_WORKFLOWS / "release.yml"
+    checks = {
+        f.check for f in audit(path.read_text(encoding="utf-8"), str(path)) if f.level != "pass"
+    }
+    assert "token-secrets" not in checks
+
+
+@pytest.mark.parametrize("path", sorted(E2E_WORKFLOWS.glob("*.yml")), ids=lambda p: p.name)
+def test_e2e_workflows_audit_without_crashing(path: Path) -> None:
+    findings = audit(path.read_text(encoding="utf-8"), str(path))
+    assert {f.check for f in findings} == {name for name, _ in CHECKS}
+
+
+def test_invalid_yaml_names_the_file() -> None:
+    with pytest.raises(ReleaseError, match=r"broken\.yml is not valid YAML"):
+        audit("on: [push\njobs: {", "broken.yml")
+    with pytest.raises(ReleaseError, match=r"list\.yml is not a GitHub workflow"):
+        audit("- a\n- b\n", "list.yml")
+
+
+def test_cli_good_workflow_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", str(WORKFLOWS / "good.yml")], environ={}) == 0
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "PASS  trigger: " in text
+    assert "FAIL" not in text
+
+
+def test_cli_warnings_exit_0_and_print_the_fix(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", str(WORKFLOWS / "bad-pinned-actions.yml")], environ={}) == 0
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "WARN  pinned-actions: `actions/upload-artifact@v4`" in text
+    assert "  fix: pin it as `actions/upload-artifact@<40-hex commit SHA>" in text
+
+
+def test_cli_failure_exits_1_with_a_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    bad = WORKFLOWS / "bad-trigger.yml"
+    assert main(["doctor", str(WORKFLOWS / "good.yml"), str(bad)], environ={}) == 1
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "FAIL  trigger: job 'pypi' publishes to PyPI on every push to a branch" in text
+    assert "  fix: publish to PyPI only from release tags" in text
+    assert "error: 1 release security check(s) failed" in text
+    assert f"{bad}: trigger:" in text
+    assert "hint: apply the fix printed under each FAIL line" in text
+
+
+def test_cli_defaults_to_the_repositorys_workflows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["doctor"], environ={}) == 1
+    assert "no workflow files in .github/workflows" in capsys.readouterr().err
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    (folder / "release.yaml").write_text((WORKFLOWS / "good.yml").read_text())
+    (folder / "ci.yml").write_text((WORKFLOWS / "bad-environment.yml").read_text())
+    assert main(["doctor"], environ={}) == 1
+    err = capsys.readouterr().err
+    assert "release.yaml" in err
+    assert "FAIL  environment:" in err
+
+
+def test_cli_invalid_yaml_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("jobs: [\n")
+    assert main(["doctor", str(broken)], environ={}) == 1
+    assert f"{broken} is not valid YAML" in capsys.readouterr().err
