@@ -342,7 +342,3 @@ def load_config(
     if errors:
         raise InputErrors(errors)
     return Config(warnings=tuple(warnings), **values)  # type: ignore[arg-type]
-
-
-def spec(name: str) -> InputSpec:
-    return INPUTS_BY_NAME[name]

@@ -3,8 +3,6 @@ it against the expected Trusted Publisher."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pydantic
 import requests
 from pypi_attestations import Distribution, GitHubPublisher, Provenance, VerificationError
@@ -65,7 +63,3 @@ def verify_provenance(
     if count == 0:
         raise ProvenanceError(f"the provenance of {dist.name} holds no attestations")
     return count
-
-
-def distribution_of(path: Path) -> Distribution:
-    return Distribution.from_file(path)

@@ -70,7 +70,6 @@ class TrustedPublishingCredentials:
         self._reporter = reporter
         self._clock = clock
         self._minted: MintedToken | None = None
-        self.mint_count = 0
         # Upload threads share one token; only one of them mints when it runs low.
         self._lock = threading.Lock()
 
@@ -101,5 +100,4 @@ class TrustedPublishingCredentials:
         if self._minted is not None:
             self._reporter.info("minted a fresh upload token (the previous one was expiring)")
         self._minted = minted
-        self.mint_count += 1
         return minted.token
