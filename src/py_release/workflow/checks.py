@@ -307,6 +307,11 @@ def _indexes(job: Job) -> str:
 # --- the checks ----------------------------------------------------------------------------------
 
 
+def _or_pass(findings: list[Finding], check: str, message: str) -> list[Finding]:
+    """The findings, or a single pass saying what was found right."""
+    return findings or [Finding(check, "pass", message, "")]
+
+
 def check_trigger(workflow: Workflow) -> list[Finding]:
     name = "trigger"
     fix = (
@@ -344,11 +349,7 @@ def check_trigger(workflow: Workflow) -> list[Finding]:
                     job.line,
                 )
             )
-    if not findings:
-        findings.append(
-            Finding(name, "pass", "PyPI is published to only on tags, releases or dispatch", "")
-        )
-    return findings
+    return _or_pass(findings, name, "PyPI is published to only on tags, releases or dispatch")
 
 
 def check_permissions(workflow: Workflow) -> list[Finding]:
@@ -392,11 +393,7 @@ def check_permissions(workflow: Workflow) -> list[Finding]:
                 "grant each job only what it needs",
             )
         )
-    if not findings:
-        findings.append(
-            Finding(name, "pass", "`id-token: write` only at job level; no `write-all`", "")
-        )
-    return findings
+    return _or_pass(findings, name, "`id-token: write` only at job level; no `write-all`")
 
 
 def check_environment(workflow: Workflow) -> list[Finding]:
@@ -417,14 +414,10 @@ def check_environment(workflow: Workflow) -> list[Finding]:
                     job.line,
                 )
             )
-    if not findings:
-        message = (
-            "every publishing job has an environment"
-            if workflow.publishing
-            else "no publishing job"
-        )
-        findings.append(Finding(name, "pass", message, ""))
-    return findings
+    message = (
+        "every publishing job has an environment" if workflow.publishing else ("no publishing job")
+    )
+    return _or_pass(findings, name, message)
 
 
 def check_persist_credentials(workflow: Workflow) -> list[Finding]:
@@ -446,11 +439,7 @@ def check_persist_credentials(workflow: Workflow) -> list[Finding]:
                     step.line,
                 )
             )
-    if not findings:
-        findings.append(
-            Finding(name, "pass", "no checkout keeps the token (persist-credentials)", "")
-        )
-    return findings
+    return _or_pass(findings, name, "no checkout keeps the token (persist-credentials)")
 
 
 def check_pinned_actions(workflow: Workflow) -> list[Finding]:
@@ -479,11 +468,7 @@ def check_pinned_actions(workflow: Workflow) -> list[Finding]:
                     line,
                 )
             )
-    if not findings:
-        findings.append(
-            Finding(name, "pass", "every third-party action is pinned by commit SHA", "")
-        )
-    return findings
+    return _or_pass(findings, name, "every third-party action is pinned by commit SHA")
 
 
 def check_metadata_check(workflow: Workflow) -> list[Finding]:
@@ -543,11 +528,7 @@ def check_separate_indexes(workflow: Workflow) -> list[Finding]:
                 fix,
             )
         )
-    if not findings:
-        findings.append(
-            Finding(name, "pass", "TestPyPI and PyPI are published from separate jobs", "")
-        )
-    return findings
+    return _or_pass(findings, name, "TestPyPI and PyPI are published from separate jobs")
 
 
 def check_untrusted_triggers(workflow: Workflow) -> list[Finding]:
@@ -570,11 +551,7 @@ def check_untrusted_triggers(workflow: Workflow) -> list[Finding]:
                     workflow.trigger_line(event),
                 )
             )
-    if not findings:
-        findings.append(
-            Finding(name, "pass", "no pull_request_target or workflow_run publish path", "")
-        )
-    return findings
+    return _or_pass(findings, name, "no pull_request_target or workflow_run publish path")
 
 
 def check_token_secrets(workflow: Workflow) -> list[Finding]:
@@ -609,9 +586,7 @@ def check_token_secrets(workflow: Workflow) -> list[Finding]:
                     workflow.lines.find(first, (job.line or 1) - 1),
                 )
             )
-    if not findings:
-        findings.append(Finding(name, "pass", "no stored PyPI token secrets", ""))
-    return findings
+    return _or_pass(findings, name, "no stored PyPI token secrets")
 
 
 CHECKS: tuple[tuple[str, Callable[[Workflow], list[Finding]]], ...] = (
