@@ -23,6 +23,8 @@ from py_release.secrets import Secret
 
 EXIT_OK, EXIT_USER, EXIT_BUG = 0, 1, 2
 PASSWORD_VARIABLES = ("INPUT_PASSWORD", "PY_RELEASE_PASSWORD")
+# The GitHub Release token: the input, or outside a workflow the usual GITHUB_TOKEN.
+TOKEN_VARIABLES = ("INPUT_GITHUB-TOKEN", "INPUT_GITHUB_TOKEN", "GITHUB_TOKEN")
 
 
 def _add_input_flags(parser: argparse.ArgumentParser) -> None:
@@ -31,6 +33,8 @@ def _add_input_flags(parser: argparse.ArgumentParser) -> None:
             continue  # a password on the command line ends up in shell history and ps
         flag = f"--{spec.name}"
         help_text = f"{spec.description} (default: {spec.default or 'none'})"
+        if spec.choices:
+            help_text += f" One of: {', '.join(spec.choices)}."
         if spec.kind in ("bool", "auto-bool"):
             parser.add_argument(flag, nargs="?", const="true", metavar="VALUE", help=help_text)
         else:
@@ -102,13 +106,16 @@ def _environ_with_password(environ: Mapping[str, str]) -> dict[str, str]:
     if not merged.get("INPUT_PASSWORD") and merged.get("PY_RELEASE_PASSWORD"):
         merged["INPUT_PASSWORD"] = merged["PY_RELEASE_PASSWORD"]
     merged.pop("PY_RELEASE_PASSWORD", None)
+    if not merged.get("INPUT_GITHUB-TOKEN") and not merged.get("INPUT_GITHUB_TOKEN"):
+        if merged.get("GITHUB_TOKEN"):
+            merged["INPUT_GITHUB-TOKEN"] = merged["GITHUB_TOKEN"]
     return merged
 
 
 def _mask_secrets_first(environ: Mapping[str, str], reporter: Reporter) -> None:
     # Before any other output, even before the inputs are validated: an error message about
     # another input must not be the first line the runner sees unmasked.
-    for name in PASSWORD_VARIABLES:
+    for name in (*PASSWORD_VARIABLES, *TOKEN_VARIABLES):
         value = environ.get(name, "").strip()
         if value:
             reporter.mask(Secret(value))

@@ -64,6 +64,9 @@ class Config:
     concurrency: int = 4
     verify_upload: bool = True
     sigstore_trust_config: Path | None = None
+    doctor: Literal["warn", "error", "off"] = "warn"
+    github_release: Literal["false", "true", "draft"] = "false"
+    github_token: Secret | None = None
     python: str | None = None
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
@@ -198,6 +201,18 @@ def parse_repository(spec_name: str, text: str) -> str | None:
     return parse_repository_url(spec_name, text)
 
 
+def parse_choice(spec: InputSpec, raw: str) -> str:
+    value = raw.strip().lower()
+    if spec.choices == ("false", "true", "draft") and value in _TRUE | _FALSE:
+        value = "true" if value in _TRUE else "false"
+    if value not in spec.choices:
+        listed = ", ".join(spec.choices)
+        raise InputError(
+            spec.name, f"'{raw}' is not one of {listed}", f"set {spec.name} to one of {listed}"
+        )
+    return value
+
+
 def parse_text(spec_name: str, raw: str) -> str:
     if "\n" in raw or "\r" in raw:
         raise InputError(spec_name, "has more than one line", f"give {spec_name} on one line")
@@ -284,6 +299,8 @@ def _parse_one(spec: InputSpec, raw: str) -> object:
         return parse_size(spec.name, raw)
     if spec.kind == "count":
         return parse_count(spec.name, raw)
+    if spec.kind == "choice":
+        return parse_choice(spec, raw)
     if spec.kind == "path":
         text = parse_text(spec.name, raw)
         if not text:

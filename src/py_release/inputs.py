@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-InputKind = Literal["text", "secret", "bool", "auto-bool", "size", "path", "count"]
+InputKind = Literal["text", "secret", "bool", "auto-bool", "size", "path", "count", "choice"]
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,10 @@ class InputSpec:
     description: str
     # Deprecated snake_case spelling kept by pypa/gh-action-pypi-publish.
     alias: str | None = None
+    # The values a "choice" input takes.
+    choices: tuple[str, ...] = ()
+    # action.yml's default when it is a GitHub expression the CLI cannot evaluate.
+    action_default: str | None = None
 
 
 INPUTS: tuple[InputSpec, ...] = (
@@ -126,6 +130,30 @@ INPUTS: tuple[InputSpec, ...] = (
         "text",
         "ClientTrustConfig JSON of a private Sigstore to sign and verify with; empty: the public "
         "Sigstore.",
+    ),
+    InputSpec(
+        "doctor",
+        "warn",
+        "choice",
+        "Audit the running workflow against the release checklist first (py-release doctor): "
+        "warn reports findings in the summary, error stops the release on a failed check, off "
+        "skips it.",
+        choices=("warn", "error", "off"),
+    ),
+    InputSpec(
+        "github-release",
+        "false",
+        "choice",
+        "On a tag, after the upload, create or update the GitHub Release with the files and "
+        "their attestations as assets: true, draft (a draft release), or false.",
+        choices=("false", "true", "draft"),
+    ),
+    InputSpec(
+        "github-token",
+        "",
+        "secret",
+        "Token for the GitHub Release (needs `contents: write`); by default the token of the job.",
+        action_default="${{ github.token }}",
     ),
     InputSpec(
         "python",

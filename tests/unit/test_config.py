@@ -336,8 +336,8 @@ def test_an_empty_alias_is_silent() -> None:
 
 @pytest.mark.parametrize(
     "variable",
-    ["INPUT_FOO", "INPUT_GITHUB-TOKEN", "INPUT_WITH"],
-    ids=["foo", "github-token", "with"],
+    ["INPUT_FOO", "INPUT_NODE-VERSION", "INPUT_WITH"],
+    ids=["foo", "node-version", "with"],
 )
 def test_an_unrelated_input_is_only_a_warning(variable: str) -> None:
     config = load_config({variable: "whatever"})
@@ -435,3 +435,26 @@ def test_credentials_in_a_non_http_url_never_reach_the_message() -> None:
         load_config({"INPUT_REPOSITORY-URL": f"ftp://__token__:{token}@files.example.com/"})
     assert token not in caught.value.message
     assert token not in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "expected"),
+    [
+        ("doctor", "ERROR", "error"),
+        ("doctor", "off", "off"),
+        ("github-release", "draft", "draft"),
+        ("github-release", "yes", "true"),
+        ("github-release", "0", "false"),
+    ],
+)
+def test_choice_inputs_take_their_values(name: str, raw: str, expected: str) -> None:
+    config = load_config({f"INPUT_{name.upper()}": raw})
+    assert getattr(config, name.replace("-", "_")) == expected
+
+
+@pytest.mark.parametrize(("name", "raw"), [("doctor", "loud"), ("github-release", "published")])
+def test_a_choice_outside_its_values_names_them(name: str, raw: str) -> None:
+    with pytest.raises(InputError) as caught:
+        load_config({f"INPUT_{name.upper()}": raw})
+    assert caught.value.input_name == name
+    assert "set " + name + " to one of" in caught.value.hint

@@ -15,7 +15,8 @@ README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding=
 @pytest.mark.parametrize("spec", INPUTS, ids=[spec.name for spec in INPUTS])
 def test_every_input_is_documented_with_its_default(spec: InputSpec) -> None:
     # A '|' inside a Markdown table cell is written '\|'.
-    default = f"`{spec.default}`".replace("|", "\\|") if spec.default else "—"
+    shown = spec.action_default or spec.default
+    default = f"`{shown}`".replace("|", "\\|") if shown else "—"
     assert re.search(rf"^\| `{re.escape(spec.name)}`[^|]*\| {re.escape(default)} \|", README, re.M)
 
 
