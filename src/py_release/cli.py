@@ -106,9 +106,9 @@ def _environ_with_password(environ: Mapping[str, str]) -> dict[str, str]:
     if not merged.get("INPUT_PASSWORD") and merged.get("PY_RELEASE_PASSWORD"):
         merged["INPUT_PASSWORD"] = merged["PY_RELEASE_PASSWORD"]
     merged.pop("PY_RELEASE_PASSWORD", None)
-    if not merged.get("INPUT_GITHUB-TOKEN") and not merged.get("INPUT_GITHUB_TOKEN"):
-        if merged.get("GITHUB_TOKEN"):
-            merged["INPUT_GITHUB-TOKEN"] = merged["GITHUB_TOKEN"]
+    token_input_empty = not (merged.get("INPUT_GITHUB-TOKEN") or merged.get("INPUT_GITHUB_TOKEN"))
+    if token_input_empty and merged.get("GITHUB_TOKEN"):
+        merged["INPUT_GITHUB-TOKEN"] = merged["GITHUB_TOKEN"]
     return merged
 
 
