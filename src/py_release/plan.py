@@ -9,9 +9,11 @@ from py_release.decide import Decision
 from py_release.dist.check import CheckReport
 from py_release.dist.files import DistFile
 from py_release.index.query import IndexFile
+from py_release.workflow.checks import Finding
 
 STAGES = (
     "configure",
+    "audit",
     "decide",
     "build",
     "check",
@@ -22,7 +24,16 @@ STAGES = (
     "report",
 )
 Stage = Literal[
-    "configure", "decide", "build", "check", "authenticate", "sign", "upload", "verify", "report"
+    "configure",
+    "audit",
+    "decide",
+    "build",
+    "check",
+    "authenticate",
+    "sign",
+    "upload",
+    "verify",
+    "report",
 ]
 StageState = Literal["done", "skipped", "failed", "not configured"]
 FileStatus = Literal[
@@ -66,6 +77,8 @@ class Plan:
     # Extra lines for the job summary (setup links and the like), Markdown.
     notes: tuple[str, ...] = ()
     attestations: tuple[AttestationRecord, ...] = ()
+    # What the doctor preflight found in the running workflow (warnings and failures).
+    workflow_findings: tuple[Finding, ...] = ()
 
     @property
     def project(self) -> str:

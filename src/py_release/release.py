@@ -26,6 +26,7 @@ from py_release.errors import (
     CheckFailed,
     ExistingFilesError,
     NoDistributionsError,
+    ReleaseError,
 )
 from py_release.github.context import GitHubContext
 from py_release.index.credentials import (
@@ -48,6 +49,7 @@ from py_release.index.uploader import Uploader, UploadJob, summarise_failures
 from py_release.plan import Plan
 from py_release.report import publish_report
 from py_release.reporter import Reporter
+from py_release.workflow.preflight import enforce, run_preflight
 
 
 class Pipeline:
@@ -79,6 +81,7 @@ class Pipeline:
     def run(self) -> Plan:
         for stage in (
             self.configure,
+            self.audit,
             self.decide,
             self.build,
             self.check,
@@ -110,6 +113,33 @@ class Pipeline:
                 )
             detail += f"; python: {requested}"
         return plan.with_stage("configure", "done", detail)
+
+    def audit(self, plan: Plan) -> Plan:
+        """The doctor preflight: the running workflow against the release checklist."""
+        if self.config.doctor == "off":
+            return plan.with_stage("audit", "skipped", "doctor is off")
+        try:
+            preflight = run_preflight(self.context)
+        except ReleaseError as error:
+            # The runner parsed this workflow, so this is doctor's limit, not the user's error.
+            self.reporter.warning(f"doctor could not read the workflow: {error}", title="doctor")
+            return plan.with_stage("audit", "skipped", "workflow unreadable")
+        if preflight.workflow is None:
+            self.reporter.info(f"doctor: nothing to audit ({preflight.skipped_because})")
+            return plan.with_stage("audit", "skipped", preflight.skipped_because)
+        for finding in preflight.problems:
+            self.reporter.warning(
+                f"{finding.check}: {finding.message} — fix: {finding.fix}",
+                title=f"doctor: {preflight.workflow}",
+            )
+        plan = replace(plan, workflow_findings=preflight.problems)
+        if self.config.doctor == "error":
+            enforce(preflight)
+        count = len(preflight.problems)
+        detail = f"{preflight.workflow}: " + (
+            f"{count} finding(s), see below" if count else "every checklist item passes"
+        )
+        return plan.with_stage("audit", "done", detail)
 
     def decide(self, plan: Plan) -> Plan:
         contents = scan_packages_dir(self.config.packages_dir)

@@ -95,6 +95,24 @@ def _attestation_section(plan: Plan) -> list[str]:
     return lines
 
 
+def _workflow_section(plan: Plan) -> list[str]:
+    if not plan.workflow_findings:
+        return []
+    lines = [
+        "### Workflow checklist (doctor)",
+        "",
+        "| Result | Item | Finding | Fix |",
+        "|---|---|---|---|",
+    ]
+    for finding in plan.workflow_findings:
+        icon = "❌ fail" if finding.level == "fail" else "⚠️ warn"
+        where = f" (line {finding.line})" if finding.line else ""
+        lines.append(
+            f"| {icon} | {finding.check} | {_md(finding.message)}{where} | {_md(finding.fix)} |"
+        )
+    return [*lines, ""]
+
+
 def summary_markdown(plan: Plan, failure: ReleaseError | None) -> str:
     decision = plan.decision
     dry = bool(decision and decision.dry_run)
@@ -133,6 +151,7 @@ def summary_markdown(plan: Plan, failure: ReleaseError | None) -> str:
             )
         lines.append("")
     lines += _attestation_section(plan)
+    lines += _workflow_section(plan)
     if plan.stages:
         lines += ["### Stages", "", "| Stage | Result | Detail |", "|---|---|---|"]
         reached = {result.stage for result in plan.stages}

@@ -19,6 +19,8 @@ class GitHubContext:
     workflow_ref: str | None = None
     server_url: str = "https://github.com"
     run_id: str | None = None
+    # The checked-out repository (GITHUB_WORKSPACE), where the running workflow's file is.
+    workspace: str | None = None
     in_actions: bool = False
     under_act: bool = False
     pull_request_from_fork: bool = False
@@ -80,6 +82,7 @@ def load_context(environ: Mapping[str, str]) -> GitHubContext:
         workflow_ref=environ.get("GITHUB_WORKFLOW_REF") or None,
         server_url=environ.get("GITHUB_SERVER_URL") or "https://github.com",
         run_id=environ.get("GITHUB_RUN_ID") or None,
+        workspace=environ.get("GITHUB_WORKSPACE") or None,
         in_actions=environ.get("GITHUB_ACTIONS") == "true",
         under_act=environ.get("ACT") == "true",
         pull_request_from_fork=_is_fork(event),

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import yaml
-
 from py_release.errors import ReleaseError
 from py_release.workflow.checks import CHECKS, Finding, Level, Workflow
 
@@ -19,6 +17,8 @@ __all__ = ["CHECKS", "Finding", "Level", "audit", "format_finding"]
 
 def audit(text: str, path: str) -> list[Finding]:
     """Every checklist item's findings for the workflow ``text`` (read from ``path``)."""
+    import yaml  # here, not at the top: the action imports this module on every release
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:

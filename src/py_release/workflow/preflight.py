@@ -1,0 +1,80 @@
+"""``py-release doctor`` run inside the action on the workflow that is running it.
+
+The runner names that workflow in ``GITHUB_WORKFLOW_REF``
+(``owner/repo/.github/workflows/release.yml@refs/tags/v1.0.0``); its file is in the checked-out
+repository under ``GITHUB_WORKSPACE``. A job that did not check out its repository, or runs
+outside Actions, has nothing to audit: the preflight says so and the release goes on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from py_release.errors import ReleaseError
+from py_release.github.context import GitHubContext
+from py_release.workflow.checks import Finding
+from py_release.workflow.doctor import audit, failures
+
+
+class WorkflowAuditFailed(ReleaseError):
+    """``doctor: error`` and the running workflow fails an item of the release checklist."""
+
+
+@dataclass(frozen=True)
+class Preflight:
+    # The workflow file audited, relative to the workspace; None when there was none to read.
+    workflow: str | None
+    findings: tuple[Finding, ...]
+    # Why nothing was audited, when ``workflow`` is None.
+    skipped_because: str = ""
+
+    @property
+    def problems(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.level != "pass")
+
+
+def workflow_path(context: GitHubContext) -> str | None:
+    """``.github/workflows/release.yml`` from the workflow ref, or None."""
+    if not context.workflow_ref or not context.repository:
+        return None
+    path = context.workflow_ref.split("@", 1)[0]
+    prefix = context.repository + "/"
+    # The ref names the repository that holds the file; a caller in another repository (a
+    # reusable workflow's caller) has no file in this workspace.
+    if not path.lower().startswith(prefix.lower()):
+        return None
+    return path[len(prefix) :] or None
+
+
+def run_preflight(context: GitHubContext) -> Preflight:
+    relative = workflow_path(context)
+    if relative is None:
+        return Preflight(None, (), "GITHUB_WORKFLOW_REF does not name a workflow of this run")
+    if not context.workspace:
+        return Preflight(None, (), "GITHUB_WORKSPACE is not set")
+    file = Path(context.workspace) / relative
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError:
+        return Preflight(
+            None,
+            (),
+            f"{relative} is not in the workspace (check out the repository before this step "
+            "to have it audited)",
+        )
+    return Preflight(relative, tuple(audit(text, relative)))
+
+
+def enforce(preflight: Preflight) -> None:
+    """``doctor: error``: a failed checklist item stops the release before anything is built."""
+    failed = failures(preflight.findings)
+    if not failed:
+        return
+    lines = [f"{preflight.workflow} fails {len(failed)} item(s) of the release checklist:"]
+    lines += [f"  - {f.check}: {f.message}" for f in failed]
+    raise WorkflowAuditFailed(
+        "\n".join(lines),
+        "\n".join(dict.fromkeys(f.fix for f in failed))
+        + "\n(or set doctor: warn to report these without stopping the release)",
+    )

@@ -1,0 +1,46 @@
+"""Which workflow file the in-action doctor audits, from GITHUB_WORKFLOW_REF."""
+
+from __future__ import annotations
+
+import pytest
+
+from py_release.errors import ReleaseError
+from py_release.github.context import GitHubContext
+from py_release.workflow.checks import Finding
+from py_release.workflow.preflight import Preflight, enforce, workflow_path
+
+WORKFLOWS = ".github/workflows"
+
+
+@pytest.mark.parametrize(
+    ("repository", "workflow_ref", "expected"),
+    [
+        ("octo/app", f"octo/app/{WORKFLOWS}/release.yml@refs/tags/v1", f"{WORKFLOWS}/release.yml"),
+        ("Octo/App", f"octo/app/{WORKFLOWS}/ci.yaml@refs/heads/main", f"{WORKFLOWS}/ci.yaml"),
+        # A reusable workflow called from another repository: its file is not in this checkout.
+        ("octo/app", "other/repo/.github/workflows/release.yml@refs/heads/main", None),
+        ("octo/app", None, None),
+        (None, "octo/app/.github/workflows/release.yml@refs/heads/main", None),
+    ],
+)  # fmt: skip
+def test_workflow_path_from_the_ref(
+    repository: str | None, workflow_ref: str | None, expected: str | None
+) -> None:
+    context = GitHubContext(repository=repository, workflow_ref=workflow_ref)
+    assert workflow_path(context) == expected
+
+
+def test_enforce_lists_each_failure_and_its_fix_once() -> None:
+    fail = Finding("permissions", "fail", "workflow grants write-all", "grant id-token: write")
+    warn = Finding("environment", "warn", "no environment", "add environment: pypi")
+    again = Finding("permissions", "fail", "job grants write-all", "grant id-token: write")
+    with pytest.raises(ReleaseError) as caught:
+        enforce(Preflight(".github/workflows/release.yml", (fail, warn, again)))
+    assert "fails 2 item(s)" in caught.value.message
+    assert "no environment" not in caught.value.message
+    assert caught.value.hint.count("grant id-token: write") == 1
+
+
+def test_enforce_lets_warnings_through() -> None:
+    warn = Finding("environment", "warn", "no environment", "add environment: pypi")
+    enforce(Preflight(".github/workflows/release.yml", (warn,)))
