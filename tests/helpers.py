@@ -54,7 +54,7 @@ def clean_environ() -> dict[str, str]:
     return {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("INPUT_", "GITHUB_", "ACTIONS_", "RUNNER_"))
+        if not key.startswith(("INPUT_", "GITHUB_", "ACTIONS_", "RUNNER_", "PY_RELEASE_SANDBOX_"))
         and key not in ("ACT", "CI", "PY_RELEASE_PASSWORD")
     }
 

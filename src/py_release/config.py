@@ -17,6 +17,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from py_release.errors import InputError, InputErrors
+from py_release.index.sandbox_routes import SandboxRoutes, read_sandbox_routes
 from py_release.inputs import INPUTS, INPUTS_BY_NAME, InputSpec
 from py_release.secrets import Secret
 
@@ -68,6 +69,9 @@ class Config:
     github_release: Literal["false", "true", "draft"] = "false"
     github_token: Secret | None = None
     python: str | None = None
+    # PY_RELEASE_SANDBOX_* stand-ins for PyPI and TestPyPI (rehearsals under act); empty
+    # elsewhere.
+    sandbox: SandboxRoutes = field(default_factory=SandboxRoutes)
     warnings: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -354,8 +358,14 @@ def load_config(
                 "use one: repository (pypi, testpypi, auto or a URL) or repository-url",
             )
         )
+    sandbox, sandbox_errors = read_sandbox_routes(
+        environ, trust_config_input=values.get("sigstore_trust_config") is not None
+    )
+    errors += sandbox_errors
+    if sandbox.trust_config is not None:
+        values["sigstore_trust_config"] = sandbox.trust_config
     if len(errors) == 1:
         raise errors[0]
     if errors:
         raise InputErrors(errors)
-    return Config(warnings=tuple(warnings), **values)  # type: ignore[arg-type]
+    return Config(warnings=tuple(warnings), sandbox=sandbox, **values)  # type: ignore[arg-type]

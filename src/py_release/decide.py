@@ -12,7 +12,6 @@ from py_release.index.repositories import (
     PYPI_UPLOAD_URL,
     TESTPYPI_UPLOAD_URL,
     IndexInfo,
-    index_info,
 )
 
 Credentials = Literal["password", "trusted-publishing"]
@@ -82,7 +81,7 @@ def decide(config: Config, context: GitHubContext, *, has_dists: bool) -> Decisi
         dry_run_reason=dry_run_reason,
         build=build,
         build_reason=build_reason,
-        index=index_info(upload_url),
+        index=config.sandbox.index_for(upload_url),
         index_reason=index_reason,
         credentials="password" if config.password else "trusted-publishing",
     )

@@ -146,7 +146,9 @@ class Pipeline:
         decision = decide(self.config, self.context, has_dists=bool(contents.dists))
         mode = "dry run" if decision.dry_run else "release"
         self.reporter.info(f"mode: {mode} ({decision.dry_run_reason})")
-        self.reporter.info(f"index: {decision.index.upload_url} ({decision.index_reason})")
+        for note in self.config.sandbox.notes():
+            self.reporter.info(note)
+        self.reporter.info(f"index: {decision.index.display} ({decision.index_reason})")
         return replace(plan, decision=decision).with_stage(
             "decide", "done", f"{mode}: {decision.dry_run_reason}; {decision.build_reason}"
         )
@@ -401,7 +403,7 @@ class Pipeline:
             retry=self.retry,
             sleep=self.sleep,
         )
-        title = f"Upload {len(jobs)} files to {plan.decision.index.upload_url}"
+        title = f"Upload {len(jobs)} files to {plan.decision.index.display}"
         with self.reporter.group(f"{title} ({self.config.concurrency} at a time)"):
             outcomes, failures = uploader.upload(jobs, project_exists=bool(plan.on_index))
         for name, outcome in outcomes.items():

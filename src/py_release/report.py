@@ -131,7 +131,7 @@ def summary_markdown(plan: Plan, failure: ReleaseError | None) -> str:
         if plan.project:
             lines.append(f"| Project | `{plan.project}` |")
             lines.append(f"| Version | `{plan.version}` |")
-        lines.append(f"| Index | {decision.index.upload_url} ({_md(decision.index_reason)}) |")
+        lines.append(f"| Index | {decision.index.display} ({_md(decision.index_reason)}) |")
         mode = "dry run" if dry else "upload"
         lines.append(f"| Mode | {mode} ({_md(decision.dry_run_reason)}) |")
         if plan.project and plan.version:

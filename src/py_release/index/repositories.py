@@ -19,11 +19,26 @@ class IndexInfo:
     simple_url: str
     # Web root of a warehouse (PyPI or TestPyPI), None for other indexes.
     web_url: str | None
+    # "PyPI" or "TestPyPI" when this is the release sandbox's stand-in for it
+    # (index/sandbox_routes.py); its web root is then the stand-in's.
+    stand_in_for: str | None = None
 
     @property
     def is_pypi(self) -> bool:
         """PyPI or TestPyPI: their own rules (no local versions) and Trusted Publishing apply."""
         return self.web_url is not None
+
+    @property
+    def label(self) -> str | None:
+        """``PyPI`` or ``TestPyPI`` (the real one or its sandbox stand-in), else None."""
+        return self.stand_in_for or _WAREHOUSE_LABELS.get(self.web_url or "")
+
+    @property
+    def display(self) -> str:
+        """How the log and the summary name the index: a stand-in says plainly that it is one."""
+        if self.stand_in_for:
+            return f"{self.stand_in_for} (sandbox stand-in at {self.upload_url})"
+        return self.upload_url
 
     @property
     def host(self) -> str:
@@ -40,6 +55,9 @@ class IndexInfo:
         if self.web_url:
             return f"{self.web_url}project/{name}/{version}/"
         return f"{self.simple_url}{name}/"
+
+
+_WAREHOUSE_LABELS = {"https://pypi.org/": "PyPI", "https://test.pypi.org/": "TestPyPI"}
 
 
 def _web_root(upload_url: str) -> str | None:
