@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from py_release.errors import ReleaseError
 from py_release.github.context import GitHubContext
 from py_release.workflow.checks import Finding
-from py_release.workflow.preflight import Preflight, enforce, workflow_path
+from py_release.workflow.preflight import Preflight, enforce, workflow_named, workflow_path
 
 WORKFLOWS = ".github/workflows"
 
@@ -44,3 +46,24 @@ def test_enforce_lists_each_failure_and_its_fix_once() -> None:
 def test_enforce_lets_warnings_through() -> None:
     warn = Finding("environment", "warn", "no environment", "add environment: pypi")
     enforce(Preflight(".github/workflows/release.yml", (warn,)))
+
+
+def test_without_a_workflow_ref_the_file_is_found_by_its_name(tmp_path: Path) -> None:
+    folder = tmp_path / WORKFLOWS
+    folder.mkdir(parents=True)
+    (folder / "release.yml").write_text("name: 'release'\non: push\njobs: {}\n")
+    (folder / "ci.yaml").write_text("name: CI # tests\non: push\njobs: {}\n")
+    (folder / "nameless.yml").write_text("on: push\njobs: {}\n")
+
+    assert workflow_named(tmp_path, "release") == f"{WORKFLOWS}/release.yml"
+    assert workflow_named(tmp_path, "CI") == f"{WORKFLOWS}/ci.yaml"
+    assert workflow_named(tmp_path, f"{WORKFLOWS}/nameless.yml") == f"{WORKFLOWS}/nameless.yml"
+    assert workflow_named(tmp_path, "deploy") is None
+
+
+def test_two_workflows_of_one_name_are_not_guessed(tmp_path: Path) -> None:
+    folder = tmp_path / WORKFLOWS
+    folder.mkdir(parents=True)
+    for file in ("a.yml", "b.yml"):
+        (folder / file).write_text("name: release\non: push\njobs: {}\n")
+    assert workflow_named(tmp_path, "release") is None

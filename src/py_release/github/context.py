@@ -17,6 +17,8 @@ class GitHubContext:
     ref: str | None = None
     repository: str | None = None
     workflow_ref: str | None = None
+    # GITHUB_WORKFLOW: the workflow's `name:`, or its file path when it has none.
+    workflow_name: str | None = None
     server_url: str = "https://github.com"
     run_id: str | None = None
     # The checked-out repository (GITHUB_WORKSPACE), where the running workflow's file is.
@@ -80,6 +82,7 @@ def load_context(environ: Mapping[str, str]) -> GitHubContext:
         ref=ref,
         repository=environ.get("GITHUB_REPOSITORY") or None,
         workflow_ref=environ.get("GITHUB_WORKFLOW_REF") or None,
+        workflow_name=environ.get("GITHUB_WORKFLOW") or None,
         server_url=environ.get("GITHUB_SERVER_URL") or "https://github.com",
         run_id=environ.get("GITHUB_RUN_ID") or None,
         workspace=environ.get("GITHUB_WORKSPACE") or None,

@@ -8,6 +8,7 @@ outside Actions, has nothing to audit: the preflight says so and the release goe
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,12 +48,36 @@ def workflow_path(context: GitHubContext) -> str | None:
     return path[len(prefix) :] or None
 
 
+_NAME_LINE = re.compile(r"""^name:\s*(?P<quote>['"]?)(?P<name>.*?)(?P=quote)\s*(?:#.*)?$""", re.M)
+
+
+def workflow_named(workspace: Path, name: str) -> str | None:
+    """The workflow file whose top-level ``name:`` (or path, when it has none) is ``name``.
+
+    For runners that set no GITHUB_WORKFLOW_REF: act, and older GitHub Enterprise Servers.
+    """
+    folder = workspace / ".github" / "workflows"
+    matches: list[str] = []
+    for file in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
+        relative = file.relative_to(workspace).as_posix()
+        try:
+            found = _NAME_LINE.search(file.read_text(encoding="utf-8"))
+        except OSError:
+            continue
+        if (found.group("name") if found else relative) == name:
+            matches.append(relative)
+    # Two workflows with one name cannot be told apart; auditing the wrong one would mislead.
+    return matches[0] if len(matches) == 1 else None
+
+
 def run_preflight(context: GitHubContext) -> Preflight:
-    relative = workflow_path(context)
-    if relative is None:
-        return Preflight(None, (), "GITHUB_WORKFLOW_REF does not name a workflow of this run")
     if not context.workspace:
         return Preflight(None, (), "GITHUB_WORKSPACE is not set")
+    relative = workflow_path(context)
+    if relative is None and not context.workflow_ref and context.workflow_name:
+        relative = workflow_named(Path(context.workspace), context.workflow_name)
+    if relative is None:
+        return Preflight(None, (), "GITHUB_WORKFLOW_REF does not name a workflow of this run")
     file = Path(context.workspace) / relative
     try:
         text = file.read_text(encoding="utf-8")
