@@ -92,6 +92,22 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--environment", default="pypi", help="deployment environment ('' = none)")
     sandbox.add_argument("--ref", default="refs/tags/v1.0.0", help="ref the issued tokens name")
     sandbox.add_argument("--env-file", type=Path, help="also write the act variables to this file")
+    init = commands.add_parser(
+        "init",
+        help="write .github/workflows/release.yml for this project and print what to enter "
+        "in PyPI's and TestPyPI's trusted-publisher forms",
+    )
+    init.add_argument("--project-dir", type=Path, default=Path(), help="folder of pyproject.toml")
+    init.add_argument("--branch", default="main", help="pushes to it publish to TestPyPI")
+    init.add_argument(
+        "--github-release",
+        nargs="?",
+        const="true",
+        default="false",
+        choices=("false", "true", "draft"),
+        help="the PyPI job also creates the GitHub Release for the tag (draft: as a draft)",
+    )
+    init.add_argument("--force", action="store_true", help="replace an existing release.yml")
     doctor = commands.add_parser(
         "doctor", help="audit GitHub workflows against the release security checklist"
     )
@@ -265,6 +281,18 @@ def run_doctor(args: argparse.Namespace, environ: Mapping[str, str], reporter: R
     return EXIT_OK
 
 
+def run_init(args: argparse.Namespace, environ: Mapping[str, str], reporter: Reporter) -> int:
+    from py_release.workflow.init import init_workflow
+
+    result = init_workflow(
+        args.project_dir, branch=args.branch, github_release=args.github_release, force=args.force
+    )
+    reporter.info(f"wrote {result.path}")
+    for line in result.instructions:
+        reporter.info(line)
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Mapping[str, str], Reporter], int]] = {
     "publish": run_publish,
     "check": run_check,
@@ -272,6 +300,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Mapping[str, str], Reporter], 
     "sandbox": run_sandbox,
     "verify": run_verify,
     "doctor": run_doctor,
+    "init": run_init,
 }
 
 
