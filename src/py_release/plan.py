@@ -21,6 +21,7 @@ STAGES = (
     "sign",
     "upload",
     "verify",
+    "github-release",
     "report",
 )
 Stage = Literal[
@@ -33,6 +34,7 @@ Stage = Literal[
     "sign",
     "upload",
     "verify",
+    "github-release",
     "report",
 ]
 StageState = Literal["done", "skipped", "failed", "not configured"]
@@ -79,6 +81,8 @@ class Plan:
     attestations: tuple[AttestationRecord, ...] = ()
     # What the doctor preflight found in the running workflow (warnings and failures).
     workflow_findings: tuple[Finding, ...] = ()
+    # The GitHub Release of the tag, once made or completed (the release-url output).
+    release_url: str = ""
 
     @property
     def project(self) -> str:

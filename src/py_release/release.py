@@ -1,5 +1,6 @@
-"""The pipeline: configure -> decide -> build -> check -> authenticate -> sign -> upload ->
-verify -> report. Nothing is uploaded until every file is built and checked.
+"""The pipeline: configure -> audit -> decide -> build -> check -> authenticate -> sign ->
+upload -> verify -> github-release -> report. Nothing is uploaded until every file is built
+and checked.
 
 Each stage takes the plan so far and returns a richer one; ``Pipeline.plan`` always holds the
 latest, so a failure can still be reported with everything known up to it.
@@ -29,6 +30,7 @@ from py_release.errors import (
     ReleaseError,
 )
 from py_release.github.context import GitHubContext
+from py_release.github.release_stage import github_release_stage
 from py_release.index.credentials import (
     Credentials,
     StaticCredentials,
@@ -90,6 +92,7 @@ class Pipeline:
             self.query_index,
             self.upload,
             self.verify,
+            self.github_release,
             self.report,
         ):
             self.plan = stage(self.plan)
@@ -461,6 +464,11 @@ class Pipeline:
                 f"{checked[0].repository} / {checked[0].workflow}"
             )
         return plan.with_stage("verify", "done", detail)
+
+    def github_release(self, plan: Plan) -> Plan:
+        return github_release_stage(
+            plan, config=self.config, context=self.context, reporter=self.reporter
+        )
 
     def report(self, plan: Plan) -> Plan:
         plan = plan.with_stage("report", "done", "outputs and job summary written")

@@ -57,6 +57,7 @@ def outputs(plan: Plan) -> dict[str, str]:
         "dry-run": "true" if decision and decision.dry_run else "false",
         "index-url": decision.index.simple_url if decision else "",
         "project-url": project_url,
+        "release-url": plan.release_url,
     }
 
 
@@ -137,6 +138,8 @@ def summary_markdown(plan: Plan, failure: ReleaseError | None) -> str:
         if plan.project and plan.version:
             url = decision.index.project_url(plan.project, plan.version)
             lines.append(f"| Project page | {url} |")
+        if plan.release_url:
+            lines.append(f"| GitHub Release | {plan.release_url} |")
         lines.append("")
     for note in plan.notes:
         lines += [note, ""]

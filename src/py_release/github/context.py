@@ -20,6 +20,8 @@ class GitHubContext:
     # GITHUB_WORKFLOW: the workflow's `name:`, or its file path when it has none.
     workflow_name: str | None = None
     server_url: str = "https://github.com"
+    # GITHUB_API_URL: the REST API's root (GitHub Enterprise Server serves it at /api/v3).
+    api_url: str = "https://api.github.com"
     run_id: str | None = None
     # The checked-out repository (GITHUB_WORKSPACE), where the running workflow's file is.
     workspace: str | None = None
@@ -84,6 +86,7 @@ def load_context(environ: Mapping[str, str]) -> GitHubContext:
         workflow_ref=environ.get("GITHUB_WORKFLOW_REF") or None,
         workflow_name=environ.get("GITHUB_WORKFLOW") or None,
         server_url=environ.get("GITHUB_SERVER_URL") or "https://github.com",
+        api_url=(environ.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
         run_id=environ.get("GITHUB_RUN_ID") or None,
         workspace=environ.get("GITHUB_WORKSPACE") or None,
         in_actions=environ.get("GITHUB_ACTIONS") == "true",

@@ -1,0 +1,110 @@
+"""The github-release stage: after the upload and its check, the GitHub Release of the tag with
+the distributions and their attestations, or in a dry run what would be done."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Final
+from urllib.parse import urldefrag
+
+from py_release.config import Config
+from py_release.github.context import GitHubContext
+from py_release.github.releases import (
+    GitHubReleaseError,
+    ReleaseRequest,
+    body_section,
+    is_prerelease,
+    local_assets,
+    publish_release,
+)
+from py_release.plan import Plan
+from py_release.reporter import Reporter
+
+STAGE: Final = "github-release"
+
+
+def _request(plan: Plan, context: GitHubContext, tag: str, *, draft: bool) -> ReleaseRequest:
+    decision = plan.decision
+    assert decision is not None
+    index = decision.index
+    file_links = {
+        name: urldefrag(found.url).url for name, found in plan.on_index.items() if found.url
+    }
+    provenance_links = {
+        record.file: index.provenance_url(plan.project, plan.version, record.file)
+        for record in plan.attestations
+    }
+    assets = local_assets(
+        plan.dists,
+        [(record.file, Path(record.path)) for record in plan.attestations],
+        file_links=file_links,
+        provenance_links=provenance_links,
+    )
+    project_url = index.project_url(plan.project, plan.version)
+    return ReleaseRequest(
+        api_url=context.api_url,
+        repository=context.repository or "",
+        tag=tag,
+        draft=draft,
+        prerelease=is_prerelease(plan.version),
+        section=body_section(plan.project, plan.version, project_url, assets),
+        assets=assets,
+    )
+
+
+def _describe(request: ReleaseRequest) -> str:
+    kind = "pre-release" if request.prerelease else "release"
+    if request.draft:
+        kind = f"draft {kind}"
+    return (
+        f"the GitHub {kind} of {request.tag} in {request.repository or '(no repository)'} "
+        f"with {len(request.assets)} assets"
+    )
+
+
+def github_release_stage(
+    plan: Plan, *, config: Config, context: GitHubContext, reporter: Reporter
+) -> Plan:
+    if config.github_release == "false":
+        return plan.with_stage(STAGE, "not configured", "github-release is false")
+    tag = context.tag
+    if tag is None:
+        # A note, not a warning: one step commonly serves branch pushes (TestPyPI) and tag
+        # pushes (PyPI, with the release), and a warning on every branch push would be noise.
+        reason = f"this run is for {context.ref}" if context.ref else "this run has no ref"
+        reporter.info(f"github-release needs a tag; skipped ({reason})")
+        return plan.with_stage(STAGE, "skipped", f"github-release needs a tag; {reason}")
+    assert plan.decision is not None
+    request = _request(plan, context, tag, draft=config.github_release == "draft")
+    what = _describe(request)
+    if plan.decision.dry_run:
+        reporter.info(f"dry run: would create or complete {what} (GitHub's API was not called)")
+        return plan.with_stage(
+            STAGE, "skipped", f"dry run: would create or complete {what}; the API was not called"
+        )
+    if not context.repository:
+        raise GitHubReleaseError(
+            "cannot tell which repository the GitHub Release belongs to (GITHUB_REPOSITORY is "
+            "not set)",
+            "run in GitHub Actions, or set GITHUB_REPOSITORY=owner/name; or set "
+            "github-release: false",
+        )
+    if not config.github_token:
+        raise GitHubReleaseError(
+            "github-release is on, but there is no token to talk to GitHub with",
+            "leave github-token at its default (the job's token) in the action; on the command "
+            "line set GITHUB_TOKEN. The files are on the index: re-run after the fix",
+        )
+    with reporter.group(f"GitHub Release {tag} ({context.api_url})"):
+        outcome = publish_release(request, config.github_token, log=reporter.info)
+    state = "draft" if outcome.draft else "published"
+    if outcome.prerelease:
+        state += ", pre-release"
+    action = "created" if outcome.created else "updated"
+    reporter.info(f"GitHub Release {tag} {action} ({state}): {outcome.url}")
+    detail = (
+        f"{action} {outcome.url} ({state}): {len(outcome.uploaded)} assets uploaded, "
+        f"{len(outcome.same)} already there"
+    )
+    return replace(plan, release_url=outcome.url).with_stage(STAGE, "done", detail)
