@@ -269,3 +269,10 @@ def test_a_branch_that_cannot_be_written_as_is_is_refused(
     assert main(["init", "--project-dir", str(project), "--branch", "it's"], environ={}) == 1
     assert "--branch" in _printed(capsys)
     assert not (project / ".github").exists()
+
+
+@pytest.mark.parametrize("name", ["release.yml", "tests.yml"])
+def test_this_repositorys_workflows_pass_doctor_without_a_warning(name: str) -> None:
+    path = REPO / ".github" / "workflows" / name
+    findings = audit(path.read_text(encoding="utf-8"), str(path))
+    assert [f for f in findings if f.level != "pass"] == []
