@@ -25,18 +25,23 @@ def run_sandbox(
     stop = stop or threading.Event()
     with start_sandbox(identity, project) as sandbox:
         env = sandbox.act_env()
+        testpypi = sandbox.testpypi
+        assert testpypi is not None  # start_sandbox starts both stand-ins
         if env_file is not None:
             env_file.write_text("".join(f"{key}={value}\n" for key, value in env.items()))
         lines = [
             "The release sandbox is running on 127.0.0.1 (Ctrl-C stops it).",
             f"  GitHub ID-token issuer  {sandbox.issuer.url}",
-            f"  index (warehouse)       upload {sandbox.warehouse.upload_url}",
+            f"  PyPI stand-in           upload {sandbox.warehouse.upload_url}",
             f"                          simple {sandbox.warehouse.simple_url}",
+            f"  TestPyPI stand-in       upload {testpypi.upload_url}",
+            f"                          simple {testpypi.simple_url}",
             f"  Sigstore (Fulcio/Rekor) "
             f"{sandbox.sigstore.fulcio_url if sandbox.sigstore else '(not started)'}",
             f"  trusted publisher       {project}: {identity.repository} "
             f"(owner id {identity.repository_owner_id}), workflow {identity.workflow_file}, "
-            f"environment {identity.environment or '(any)'}",
+            f"environment {identity.environment or '(any)'} on PyPI, any environment on "
+            "TestPyPI",
             "",
             "Run your workflow under act with:",
             *(f"  --env {key}={value}" for key, value in env.items()),
@@ -45,10 +50,10 @@ def run_sandbox(
             lines.append(f"(or: --env-file {env_file})")
         lines += [
             "",
-            "and give the action `repository-url: ${{ env.PY_RELEASE_SANDBOX_INDEX }}` and "
-            "`sigstore-trust-config: ${{ env.PY_RELEASE_SANDBOX_TRUST_CONFIG }}`, with no "
-            "password: it publishes through Trusted Publishing with PEP 740 attestations, as "
-            "on GitHub.",
+            "The workflow runs unchanged, with no password: the action sends what would go to "
+            "PyPI or TestPyPI (repository pypi, testpypi or auto, or their upload URL) to the "
+            "stand-ins, through Trusted Publishing with PEP 740 attestations signed by the "
+            "local Sigstore, as on GitHub. The variables are refused on GitHub's own runners.",
         ]
         reporter.info("\n".join(lines))
         if threading.current_thread() is threading.main_thread():

@@ -1,6 +1,12 @@
 """The release sandbox as one unit: a GitHub ID-token issuer, a local Sigstore that certifies
-the issuer's jobs, and a warehouse that trusts both, with a trusted publisher registered for
-the job the issuer vouches for."""
+the issuer's jobs, and two warehouses that trust both -- stand-ins for PyPI and TestPyPI --
+each with a trusted publisher registered for the job the issuer vouches for.
+
+The PyPI stand-in's publisher is bound to the identity's environment, as the publisher of a
+release job should be. The TestPyPI stand-in's has no environment, which on warehouse means
+any environment: the issuer vouches for one fixed job, while a workflow (as `py-release init`
+writes it) publishes to TestPyPI from a job in environment `testpypi`, and a publisher with no
+environment is what accepts both honestly, with every other claim still checked."""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
+from py_release.index.sandbox_routes import PYPI_VARIABLE, TESTPYPI_VARIABLE, TRUST_CONFIG_VARIABLE
 from py_release.index.trusted_publishing import IdTokenSource, github_id_token
 from py_release.sandbox.identity import JobIdentity
 from py_release.sandbox.issuer import GitHubIssuer
@@ -16,21 +23,34 @@ from py_release.sandbox.sigstore import LocalSigstore
 from py_release.sandbox.warehouse import TrustedPublisher, Warehouse
 from py_release.secrets import Secret
 
+# The PyPI stand-in's upload URL under the name workflows used before the TestPyPI stand-in.
+INDEX_VARIABLE = "PY_RELEASE_SANDBOX_INDEX"
+
 
 @dataclass(frozen=True)
 class Sandbox:
     issuer: GitHubIssuer
+    # The PyPI stand-in.
     warehouse: Warehouse
     # None only for a sandbox put together by hand without one (the warehouse then refuses
     # attestations); start_sandbox always starts it.
     sigstore: LocalSigstore | None = None
+    # The TestPyPI stand-in; start_sandbox always starts it.
+    testpypi: Warehouse | None = None
 
     def act_env(self) -> dict[str, str]:
-        """What act needs: the runner's ID-token variables, where the index is, and the
-        Sigstore trust configuration naming the local Fulcio and Rekor."""
-        env = {**self.issuer.env(), "PY_RELEASE_SANDBOX_INDEX": self.warehouse.upload_url}
+        """What act needs: the runner's ID-token variables, the stand-ins the action routes
+        PyPI and TestPyPI to (index/sandbox_routes.py), and the Sigstore trust configuration
+        naming the local Fulcio and Rekor."""
+        env = {
+            **self.issuer.env(),
+            PYPI_VARIABLE: self.warehouse.upload_url,
+            INDEX_VARIABLE: self.warehouse.upload_url,
+        }
+        if self.testpypi is not None:
+            env[TESTPYPI_VARIABLE] = self.testpypi.upload_url
         if self.sigstore is not None:
-            env["PY_RELEASE_SANDBOX_TRUST_CONFIG"] = str(self.sigstore.trust_config_path)
+            env[TRUST_CONFIG_VARIABLE] = str(self.sigstore.trust_config_path)
         return env
 
     def id_tokens(self) -> IdTokenSource:
@@ -59,23 +79,26 @@ def _environ_overlay(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
+def _publisher(identity: JobIdentity, project: str, environment: str) -> TrustedPublisher:
+    return TrustedPublisher(
+        project=project,
+        repository=identity.repository,
+        repository_owner_id=identity.repository_owner_id,
+        workflow_file=identity.workflow_file,
+        environment=environment,
+    )
+
+
 @contextmanager
 def start_sandbox(identity: JobIdentity, project: str) -> Iterator[Sandbox]:
-    """Start the issuer, the local Sigstore and the warehouse; the warehouse trusts
-    ``identity`` for ``project`` and verifies attestations against the local Sigstore."""
+    """Start the issuer, the local Sigstore and the PyPI and TestPyPI stand-ins; both trust
+    ``identity`` for ``project`` (PyPI's in the identity's environment, TestPyPI's in any) and
+    verify attestations against the local Sigstore."""
     with ExitStack() as stack:
         issuer = stack.enter_context(GitHubIssuer(identity=identity))
         sigstore = stack.enter_context(LocalSigstore(issuer=issuer))
-        warehouse = stack.enter_context(
-            Warehouse(issuer=issuer, trusted_root=sigstore.trusted_root)
-        )
-        warehouse.add_publisher(
-            TrustedPublisher(
-                project=project,
-                repository=identity.repository,
-                repository_owner_id=identity.repository_owner_id,
-                workflow_file=identity.workflow_file,
-                environment=identity.environment or "",
-            )
-        )
-        yield Sandbox(issuer, warehouse, sigstore)
+        pypi = stack.enter_context(Warehouse(issuer=issuer, trusted_root=sigstore.trusted_root))
+        testpypi = stack.enter_context(Warehouse(issuer=issuer, trusted_root=sigstore.trusted_root))
+        pypi.add_publisher(_publisher(identity, project, identity.environment or ""))
+        testpypi.add_publisher(_publisher(identity, project, ""))
+        yield Sandbox(issuer, pypi, sigstore, testpypi)
