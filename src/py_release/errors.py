@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 
 class ReleaseError(Exception):
-    """A failure the user can fix; ``hint`` says how."""
+    """A failure the user can fix; ``hint`` says how.
+
+    Raised as is where none of the more specific errors fits.
+    """
 
     def __init__(self, message: str, hint: str) -> None:
         super().__init__(message)
