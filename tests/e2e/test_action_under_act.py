@@ -60,12 +60,6 @@ def make_repository(root: Path, version: str, workflow: Path = WORKFLOW) -> Path
     return repo
 
 
-@pytest.fixture(scope="session")
-def bootstrap_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One venv cache for every act run: the first run bootstraps, the others reuse it."""
-    return tmp_path_factory.mktemp("bootstrap-cache")
-
-
 def run_act(
     tmp_path: Path, server: PypiServer, event_name: str, event: Mapping[str, object], version: str,
     cache: Path,
