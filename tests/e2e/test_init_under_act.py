@@ -24,18 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 
 from py_release.workflow.pins import ACTION, CHECKOUT, DOWNLOAD_ARTIFACT, UPLOAD_ARTIFACT
+from tests.e2e.sandbox_act import PROJECT, TOKEN_SHAPES, files_on
 from tests.e2e.test_action_under_act import ACT_TIMEOUT, ACTION_FILES, _act_binary
-from tests.e2e.test_trusted_publishing_under_act import TOKEN_SHAPES
 from tests.helpers import REPO, clean_environ, copy_sample
 from tests.secrets_registry import assert_no_secrets, register_secret
 
 pytestmark = pytest.mark.slow
 
 STANDINS = Path(__file__).parent / "standins"
-PROJECT = "py-release-sample"
 FILES = {"py_release_sample-1.0.0.tar.gz", "py_release_sample-1.0.0-py3-none-any.whl"}
 GIT = ["git", "-c", "user.email=e2e@example.invalid", "-c", "user.name=e2e"]
 
@@ -46,12 +44,6 @@ class Run:
     log: str
     on_pypi: set[str]  # the files each stand-in holds for the project after the run
     on_testpypi: set[str]
-
-
-@pytest.fixture(scope="module")
-def bootstrap_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One venv cache for the action in every job of every run here."""
-    return tmp_path_factory.mktemp("bootstrap-cache")
 
 
 @contextmanager
@@ -153,22 +145,9 @@ def _act(tmp_path: Path, ref: str, cache: Path) -> Run:
         return Run(
             result.returncode,
             log,
-            _on_stand_in(sandbox, "PY_RELEASE_SANDBOX_PYPI"),
-            _on_stand_in(sandbox, "PY_RELEASE_SANDBOX_TESTPYPI"),
+            files_on(sandbox["PY_RELEASE_SANDBOX_PYPI"]),
+            files_on(sandbox["PY_RELEASE_SANDBOX_TESTPYPI"]),
         )
-
-
-def _on_stand_in(sandbox: dict[str, str], variable: str) -> set[str]:
-    simple = sandbox[variable].replace("/legacy/", "/simple/")
-    response = requests.get(
-        f"{simple}{PROJECT}/",
-        headers={"Accept": "application/vnd.pypi.simple.v1+json"},
-        timeout=10,
-    )
-    if response.status_code == 404:
-        return set()
-    response.raise_for_status()
-    return {f["filename"] for f in response.json()["files"]}
 
 
 def _jobs_that_ran(log: str) -> set[str]:
