@@ -103,10 +103,11 @@ def local_assets(
     file_links: Mapping[str, str],
     provenance_links: Mapping[str, str],
 ) -> tuple[LocalAsset, ...]:
-    """Each distribution, then the attestation staged for it (``(distribution, path)``)."""
+    """Each distribution, then the attestation staged for it (``(distribution, path)``), by
+    name: the same files give the same body, however they were found or built."""
     assets: list[LocalAsset] = []
     staged = dict(attestations)
-    for dist in dists:
+    for dist in sorted(dists, key=lambda d: d.name):
         hashes: FileHashes = dist.hashes
         assets.append(
             LocalAsset(
