@@ -30,7 +30,6 @@ from py_release.errors import (
     ReleaseError,
 )
 from py_release.github.context import GitHubContext
-from py_release.github.release_stage import github_release_stage
 from py_release.index.credentials import (
     Credentials,
     StaticCredentials,
@@ -466,6 +465,9 @@ class Pipeline:
         return plan.with_stage("verify", "done", detail)
 
     def github_release(self, plan: Plan) -> Plan:
+        # Imported when reached: the first lines of a run should not wait for it.
+        from py_release.github.release_stage import github_release_stage
+
         return github_release_stage(
             plan, config=self.config, context=self.context, reporter=self.reporter
         )
