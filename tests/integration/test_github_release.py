@@ -14,7 +14,13 @@ import pytest
 import requests
 
 from py_release.dist.files import DistFile
-from py_release.github.releases import ReleaseRequest, body_section, local_assets, publish_release
+from py_release.github.releases import (
+    GitHubReleaseError,
+    ReleaseRequest,
+    body_section,
+    local_assets,
+    publish_release,
+)
 from py_release.sandbox.github_api import GitHubApi, StoredRelease
 from py_release.sandbox.identity import JobIdentity
 from py_release.sandbox.pypiserver import PypiServer
@@ -337,3 +343,22 @@ def test_trusted_publishing_release_carries_the_attestations(
     for name in SAMPLE_FILES:
         provenance = f"{sandbox.warehouse.url}/integrity/py-release-sample/1.0.0/{name}/provenance"
         assert f"[`{name}.publish.attestation`]({provenance})" in release.body
+
+
+def test_an_api_url_nobody_answers_fails_with_a_hint(packages_dir: Path) -> None:
+    assets = local_assets(
+        [DistFile(p) for p in packages_dir.iterdir()], [], file_links={}, provenance_links={}
+    )
+    request = ReleaseRequest(
+        "http://127.0.0.1:9/api/v3", REPOSITORY, "v1.0.0", draft=False, prerelease=False,
+        section="", assets=assets,
+    )  # fmt: skip
+
+    with pytest.raises(GitHubReleaseError) as raised:
+        publish_release(request, Secret("ghs_not_sent_anywhere"), log=lambda _: None)
+
+    assert raised.value.message == (
+        "cannot reach GitHub's API at http://127.0.0.1:9/api/v3 while reading the repository "
+        f"{REPOSITORY}: ConnectionError"
+    )
+    assert "check GITHUB_API_URL" in raised.value.hint
