@@ -151,6 +151,10 @@ class Pipeline:
         for note in self.config.sandbox.notes():
             self.reporter.info(note)
         self.reporter.info(f"index: {decision.index.display} ({decision.index_reason})")
+        if not decision.dry_run and self.config.github_release != "false":
+            from py_release.github.release_stage import require_release_prerequisites
+
+            require_release_prerequisites(self.config, self.context)
         return replace(plan, decision=decision).with_stage(
             "decide", "done", f"{mode}: {decision.dry_run_reason}; {decision.build_reason}"
         )

@@ -362,3 +362,23 @@ def test_an_api_url_nobody_answers_fails_with_a_hint(packages_dir: Path) -> None
         f"{REPOSITORY}: ConnectionError"
     )
     assert "check GITHUB_API_URL" in raised.value.hint
+
+
+def test_a_release_run_without_a_token_stops_before_anything_is_uploaded(
+    pypiserver: PypiServer, api: Api, packages_dir: Path, tmp_path: Path
+) -> None:
+    env = {"INPUT_PASSWORD": pypiserver.password.reveal(), **github_env(api, "v1.0.0")}
+    env["INPUT_GITHUB-TOKEN"] = ""
+    run = run_cli(
+        ["publish", "--repository-url", pypiserver.url, "--user", pypiserver.user,
+         "--packages-dir", str(packages_dir), "--attestations", "false",
+         "--github-release", "true"],
+        tmp_path,
+        env,
+    )  # fmt: skip
+
+    assert run.returncode == 1, run.log
+    assert "there is no token to talk to GitHub with" in run.log
+    assert "set GITHUB_TOKEN" in run.log
+    assert list(pypiserver.packages.iterdir()) == []
+    assert api.server.requests == []

@@ -63,6 +63,26 @@ def _describe(request: ReleaseRequest) -> str:
     )
 
 
+def require_release_prerequisites(config: Config, context: GitHubContext) -> None:
+    """Refuse a release run that could not make its GitHub Release, before anything is built
+    or uploaded; the stage checks again in case it runs on its own."""
+    if config.github_release == "false" or context.tag is None:
+        return
+    if not context.repository:
+        raise GitHubReleaseError(
+            "cannot tell which repository the GitHub Release belongs to (GITHUB_REPOSITORY is "
+            "not set)",
+            "run in GitHub Actions, or set GITHUB_REPOSITORY=owner/name; or set "
+            "github-release: false",
+        )
+    if not config.github_token:
+        raise GitHubReleaseError(
+            "github-release is on, but there is no token to talk to GitHub with",
+            "leave github-token at its default (the job's token) in the action; on the command "
+            "line set GITHUB_TOKEN",
+        )
+
+
 def github_release_stage(
     plan: Plan, *, config: Config, context: GitHubContext, reporter: Reporter
 ) -> Plan:
@@ -83,19 +103,8 @@ def github_release_stage(
         return plan.with_stage(
             STAGE, "skipped", f"dry run: would create or complete {what}; the API was not called"
         )
-    if not context.repository:
-        raise GitHubReleaseError(
-            "cannot tell which repository the GitHub Release belongs to (GITHUB_REPOSITORY is "
-            "not set)",
-            "run in GitHub Actions, or set GITHUB_REPOSITORY=owner/name; or set "
-            "github-release: false",
-        )
-    if not config.github_token:
-        raise GitHubReleaseError(
-            "github-release is on, but there is no token to talk to GitHub with",
-            "leave github-token at its default (the job's token) in the action; on the command "
-            "line set GITHUB_TOKEN. The files are on the index: re-run after the fix",
-        )
+    require_release_prerequisites(config, context)
+    assert config.github_token is not None
     with reporter.group(f"GitHub Release {tag} ({context.api_url})"):
         outcome = publish_release(request, config.github_token, log=reporter.info)
     state = "draft" if outcome.draft else "published"
