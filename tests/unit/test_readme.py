@@ -24,3 +24,16 @@ def test_the_readme_opens_with_the_demo_and_the_test_command() -> None:
     blocks = re.findall(r"^```bash\n(.*?)^```", README, re.M | re.S)
     assert "py-release demo" in blocks[0]
     assert "pytest" in blocks[1]
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_inside_the_readme_has_its_heading() -> None:
+    without_code = re.sub(r"^```.*?^```", "", README, flags=re.M | re.S)
+    anchors = {_slug(h) for h in re.findall(r"^#{1,6} (.+)$", without_code, re.M)}
+    links = set(re.findall(r"\]\(#([^)]+)\)", README))
+    assert links
+    assert links <= anchors, sorted(links - anchors)
