@@ -276,3 +276,22 @@ def test_this_repositorys_workflows_pass_doctor_without_a_warning(name: str) -> 
     path = REPO / ".github" / "workflows" / name
     findings = audit(path.read_text(encoding="utf-8"), str(path))
     assert [f for f in findings if f.level != "pass"] == []
+
+
+def test_a_fixed_version_gets_the_testpypi_note_and_a_dynamic_one_does_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = copy_sample(tmp_path, version="2.0.0")
+    _git_repository(project, "https://github.com/octo-org/sample-project")
+
+    assert main(["init", "--project-dir", str(project), "--branch", "rc"], environ={}) == 0
+    out = _printed(capsys)
+    assert "pyproject.toml fixes version = '2.0.0', so every push to rc" in out
+    assert "no-local-version" in out
+
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        re.sub(r'(?m)^version = ".*"$', 'dynamic = ["version"]', pyproject.read_text())
+    )
+    assert main(["init", "--project-dir", str(project), "--force"], environ={}) == 0
+    assert "fixes version" not in _printed(capsys)

@@ -98,6 +98,27 @@ def project_name(project_dir: Path) -> str:
     )
 
 
+def static_version(project_dir: Path) -> str | None:
+    """``[project] version`` when it is written in pyproject.toml (not dynamic), else None.
+    Call after :func:`project_name`, which reports an unreadable file."""
+    data = tomllib.loads((project_dir / "pyproject.toml").read_text(encoding="utf-8"))
+    project = data.get("project")
+    version = project.get("version") if isinstance(project, dict) else None
+    return version if isinstance(version, str) else None
+
+
+def version_note(version: str, branch: str) -> list[str]:
+    """Why a fixed version and TestPyPI on every push do not mix, and the way out."""
+    return [
+        f"note: pyproject.toml fixes version = {version!r}, so every push to {branch} offers",
+        "  TestPyPI that same version; TestPyPI keeps a version's files forever, so the first",
+        "  push's files stay and a later build of other bytes is refused. Give every push its",
+        "  own version (setuptools-scm with local_scheme = 'no-local-version', or hatch-vcs),",
+        "  or pass --branch for a branch you push only to try a release.",
+        "",
+    ]
+
+
 _REMOTE = re.compile(
     r"^(?:https?://(?:[^@/]+@)?|ssh://(?:[^@/]+@)?|git@|git://)"
     r"(?P<host>[^/:]+)(?::\d+)?[/:](?P<owner>[\w.-]+)/(?P<name>[\w.-]+?)(?:\.git)?/?$"
@@ -349,4 +370,8 @@ def init_workflow(
     write_workflow(path, render_workflow(spec), force=force)
     remote = origin_url(root)
     repository = parse_remote(remote) if remote else None
-    return InitResult(path, publisher_instructions(spec, repository, remote=remote))
+    instructions = publisher_instructions(spec, repository, remote=remote)
+    version = static_version(project_dir)
+    if version is not None:
+        instructions = [*version_note(version, branch), *instructions]
+    return InitResult(path, instructions)
