@@ -25,6 +25,7 @@ EXPECTED = {
     "bad-separate-indexes.yml": {("separate-indexes", "fail")},
     "bad-untrusted-triggers.yml": {("untrusted-triggers", "fail")},
     "bad-token-secrets.yml": {("token-secrets", "warn")},
+    "bad-github-release.yml": {("github-release", "fail")},
 }
 GOOD = ["good.yml", "good-twine.yml"]
 
@@ -164,6 +165,75 @@ def test_token_in_twine_environment() -> None:
     findings = [f for f in audit(text, "inline.yml") if f.level != "pass"]
     assert [(f.check, f.level) for f in findings] == [("token-secrets", "warn")]
     assert "secrets.TOKEN" in findings[0].message
+
+
+def test_the_github_release_fixture_points_at_the_releasing_step() -> None:
+    path = WORKFLOWS / "bad-github-release.yml"
+    text = path.read_text(encoding="utf-8")
+    [finding] = [f for f in audit(text, str(path)) if f.level != "pass"]
+    assert finding.message.startswith("job 'pypi' makes a GitHub Release without `contents: write`")
+    assert "403" in finding.message
+    assert finding.fix.startswith("add `contents: write` to the job's permissions")
+    assert finding.line is not None
+    assert text.splitlines()[finding.line - 1].strip() == (
+        "- uses: org/py-release-action@0123456789abcdef0123456789abcdef01234567 # v1"
+    )
+    # The PyPI job's step, not the build job's dry run with the same input.
+    assert finding.line > text.splitlines().index("  pypi:")
+
+
+RELEASE_JOB = """on:
+  push:
+    tags: ["v*"]
+{top}
+jobs:
+  pypi:
+    runs-on: ubuntu-latest
+    environment: pypi
+{job}    steps:
+      - uses: org/py-release-action@0123456789abcdef0123456789abcdef01234567
+        with:
+{with_}"""
+ID_TOKEN = "    permissions:\n      id-token: write\n"
+CONTENTS = "    permissions:\n      id-token: write\n      contents: write\n"
+
+
+@pytest.mark.parametrize(
+    ("top", "job", "with_", "expected"),
+    [
+        ("permissions: {}", CONTENTS, "github-release: true", set()),
+        ("permissions: {}", CONTENTS, "github-release: draft", set()),
+        ("permissions: {}", ID_TOKEN, "github-release: draft", {("github-release", "fail")}),
+        ("permissions: {}", ID_TOKEN, "github-release: yes", {("github-release", "fail")}),
+        ("permissions: {}", ID_TOKEN, "github-release: false", set()),
+        ("permissions: {}", ID_TOKEN, "repository: pypi", set()),
+        # Not the job's token: its permissions are not the job's to grant.
+        ("permissions: {}", ID_TOKEN,
+         "github-release: true\n          github-token: ${{ secrets.RELEASE_TOKEN }}", set()),
+        ("permissions: {}", ID_TOKEN,
+         "github-release: true\n          github-token: ${{ github.token }}",
+         {("github-release", "fail")}),
+        # A dry run makes no release.
+        ("permissions: {}", "", "github-release: true\n          dry-run: true", set()),
+        ("permissions: {}", ID_TOKEN, "github-release: ${{ inputs.release }}",
+         {("github-release", "warn")}),
+        # The job's own permissions replace the workflow's.
+        ("permissions:\n  contents: write", ID_TOKEN, "github-release: true",
+         {("github-release", "fail")}),
+        ("permissions:\n  contents: write", "", "github-release: true", set()),
+        ("permissions: {}", "    permissions: write-all\n", "github-release: true",
+         {("permissions", "fail")}),
+        ("permissions: read-all", "", "github-release: true",
+         {("github-release", "fail")}),
+        # Neither sets any: the repository's default, read-only in new repositories.
+        ("", "", "github-release: true", {("permissions", "warn"), ("github-release", "warn")}),
+    ],
+)  # fmt: skip
+def test_a_github_release_needs_contents_write(
+    top: str, job: str, with_: str, expected: set[tuple[str, str]]
+) -> None:
+    text = RELEASE_JOB.format(top=top, job=job, with_=f"          {with_}\n")
+    assert _one(text) == expected
 
 
 def test_a_private_index_password_is_not_a_trusted_publishing_candidate() -> None:

@@ -589,6 +589,64 @@ def check_token_secrets(workflow: Workflow) -> list[Finding]:
     return _or_pass(findings, name, "no stored PyPI token secrets")
 
 
+# What github-release takes for "make a release" (the action's parser: yes/1 read as true).
+_RELEASE_ON = frozenset({"true", "yes", "1", "draft"})
+# A github-token naming the job's own token: its permissions are the job's.
+_JOB_TOKEN = re.compile(r"\bgithub\.token\b|\bsecrets\.GITHUB_TOKEN\b", re.IGNORECASE)
+
+
+def _grants_contents_write(permissions: Any) -> bool:
+    if permissions == "write-all":
+        return True
+    return _text(_mapping(permissions).get("contents")).strip() == "write"
+
+
+def check_github_release(workflow: Workflow) -> list[Finding]:
+    name = "github-release"
+    findings: list[Finding] = []
+    fix = (
+        "add `contents: write` to the job's permissions (beside `id-token: write`), or give the "
+        "step a `github-token` that can write the repository's contents"
+    )
+    releasing = False
+    for job in workflow.jobs:
+        # A job's own `permissions:` replaces the workflow's; neither: the repository default.
+        permissions = job.raw.get("permissions")
+        if permissions is None:
+            permissions = workflow.raw.get("permissions")
+        for step in job.steps:
+            if not step.is_our_action or not step.publishes:
+                continue  # a dry run makes no release
+            value = _text(step.with_.get("github-release")).strip().lower()
+            expression = "${{" in value
+            if value not in _RELEASE_ON and not expression:
+                continue
+            token = _text(step.with_.get("github-token")).strip()
+            if token and not _JOB_TOKEN.search(token):
+                continue  # another token: its permissions are not the job's to grant
+            releasing = True
+            if permissions is not None and _grants_contents_write(permissions):
+                continue
+            what = "may make" if expression else "makes"
+            if permissions is None:
+                message = (
+                    f"job '{job.id}' {what} a GitHub Release, and neither it nor the workflow "
+                    "sets `permissions:`: the token then has the repository's default "
+                    "permissions, read-only unless the repository allows more"
+                )
+                level: Level = "warn"
+            else:
+                message = (
+                    f"job '{job.id}' {what} a GitHub Release without `contents: write`: the "
+                    "release fails with 403 after the upload to the index"
+                )
+                level = "warn" if expression else "fail"
+            findings.append(Finding(name, level, message, fix, step.line))
+    if not releasing:
+        return [Finding(name, "pass", "no step makes a GitHub Release with the job's token", "")]
+    return _or_pass(findings, name, "every job making a GitHub Release has `contents: write`")
+
+
 CHECKS: tuple[tuple[str, Callable[[Workflow], list[Finding]]], ...] = (
     ("trigger", check_trigger),
     ("permissions", check_permissions),
@@ -599,4 +657,5 @@ CHECKS: tuple[tuple[str, Callable[[Workflow], list[Finding]]], ...] = (
     ("separate-indexes", check_separate_indexes),
     ("untrusted-triggers", check_untrusted_triggers),
     ("token-secrets", check_token_secrets),
+    ("github-release", check_github_release),
 )
