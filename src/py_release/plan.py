@@ -9,7 +9,7 @@ from py_release.decide import Decision
 from py_release.dist.check import CheckReport
 from py_release.dist.files import DistFile
 from py_release.index.query import IndexFile
-from py_release.workflow.checks import Finding
+from py_release.workflow.findings import Finding
 
 STAGES = (
     "configure",

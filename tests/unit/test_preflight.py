@@ -8,7 +8,7 @@ import pytest
 
 from py_release.errors import ReleaseError
 from py_release.github.context import GitHubContext
-from py_release.workflow.checks import Finding
+from py_release.workflow.findings import Finding
 from py_release.workflow.preflight import Preflight, enforce, workflow_named, workflow_path
 
 WORKFLOWS = ".github/workflows"

@@ -2,7 +2,8 @@
 
 Pure: ``audit`` takes a workflow's text and returns one or more findings per checklist item,
 each ``pass``, ``warn`` or ``fail`` with the fix. Reading files, printing and the exit code are
-the CLI's business. The checks themselves live in ``py_release.workflow.checks``.
+the CLI's business. The checks themselves live in ``py_release.workflow.checks``, the parsed
+workflow they read in ``py_release.workflow.model``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from py_release.errors import ReleaseError
-from py_release.workflow.checks import CHECKS, Finding, Level, Workflow
+from py_release.workflow.checks import CHECKS
+from py_release.workflow.findings import Finding, Level
+from py_release.workflow.model import Workflow
 
 __all__ = ["CHECKS", "Finding", "Level", "audit", "format_finding"]
 

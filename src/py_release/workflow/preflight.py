@@ -14,8 +14,8 @@ from pathlib import Path
 
 from py_release.errors import ReleaseError
 from py_release.github.context import GitHubContext
-from py_release.workflow.checks import Finding
 from py_release.workflow.doctor import audit, failures
+from py_release.workflow.findings import Finding
 
 
 class WorkflowAuditFailed(ReleaseError):

@@ -1,0 +1,111 @@
+"""Checklist items on the token's permissions: permissions (no more than needed),
+github-release (what a GitHub Release needs)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from py_release.workflow.findings import Finding, Level, or_pass
+from py_release.workflow.model import Workflow, as_mapping, as_text
+
+# What github-release takes for "make a release" (the action's parser: yes/1 read as true).
+_RELEASE_ON = frozenset({"true", "yes", "1", "draft"})
+# A github-token naming the job's own token: its permissions are the job's.
+_JOB_TOKEN = re.compile(r"\bgithub\.token\b|\bsecrets\.GITHUB_TOKEN\b", re.IGNORECASE)
+
+
+def check_permissions(workflow: Workflow) -> list[Finding]:
+    name = "permissions"
+    findings: list[Finding] = []
+    top = workflow.raw.get("permissions")
+    top_line = workflow.lines.find(r"^permissions\s*:")
+    write_all_fix = (
+        "replace `write-all` with the few permissions needed: `permissions: {}` or "
+        "`contents: read` at the top, `id-token: write` only on the publishing job"
+    )
+    if top == "write-all":
+        findings.append(
+            Finding(name, "fail", "the workflow grants `write-all`", write_all_fix, top_line)
+        )
+    elif as_text(as_mapping(top).get("id-token")) == "write":
+        findings.append(
+            Finding(
+                name,
+                "fail",
+                "`id-token: write` is granted at workflow level, so every job can mint an "
+                "upload identity",
+                "move `id-token: write` into the publishing job's `permissions:` and keep the "
+                "workflow level at `permissions: {}` or `contents: read`",
+                top_line,
+            )
+        )
+    for job in workflow.jobs:
+        if job.raw.get("permissions") == "write-all":
+            findings.append(
+                Finding(name, "fail", f"job '{job.id}' grants `write-all`", write_all_fix, job.line)
+            )
+    if top is None and any("permissions" not in job.raw for job in workflow.jobs):
+        findings.append(
+            Finding(
+                name,
+                "warn",
+                "no top-level `permissions:`: jobs without their own get the repository's "
+                "default token permissions, possibly read-write",
+                "add `permissions: {}` (or `contents: read`) at the top of the workflow and "
+                "grant each job only what it needs",
+            )
+        )
+    return or_pass(findings, name, "`id-token: write` only at job level; no `write-all`")
+
+
+def _grants_contents_write(permissions: Any) -> bool:
+    if permissions == "write-all":
+        return True
+    return as_text(as_mapping(permissions).get("contents")).strip() == "write"
+
+
+def check_github_release(workflow: Workflow) -> list[Finding]:
+    name = "github-release"
+    findings: list[Finding] = []
+    fix = (
+        "add `contents: write` to the job's permissions (beside `id-token: write`), or give the "
+        "step a `github-token` that can write the repository's contents"
+    )
+    releasing = False
+    for job in workflow.jobs:
+        # A job's own `permissions:` replaces the workflow's; neither: the repository default.
+        permissions = job.raw.get("permissions")
+        if permissions is None:
+            permissions = workflow.raw.get("permissions")
+        for step in job.steps:
+            if not step.is_our_action or not step.publishes:
+                continue  # a dry run makes no release
+            value = as_text(step.with_.get("github-release")).strip().lower()
+            expression = "${{" in value
+            if value not in _RELEASE_ON and not expression:
+                continue
+            token = as_text(step.with_.get("github-token")).strip()
+            if token and not _JOB_TOKEN.search(token):
+                continue  # another token: its permissions are not the job's to grant
+            releasing = True
+            if permissions is not None and _grants_contents_write(permissions):
+                continue
+            what = "may make" if expression else "makes"
+            if permissions is None:
+                message = (
+                    f"job '{job.id}' {what} a GitHub Release, and neither it nor the workflow "
+                    "sets `permissions:`: the token then has the repository's default "
+                    "permissions, read-only unless the repository allows more"
+                )
+                level: Level = "warn"
+            else:
+                message = (
+                    f"job '{job.id}' {what} a GitHub Release without `contents: write`: the "
+                    "release fails with 403 after the upload to the index"
+                )
+                level = "warn" if expression else "fail"
+            findings.append(Finding(name, level, message, fix, step.line))
+    if not releasing:
+        return [Finding(name, "pass", "no step makes a GitHub Release with the job's token", "")]
+    return or_pass(findings, name, "every job making a GitHub Release has `contents: write`")
