@@ -4,8 +4,6 @@ stand-ins, and the local Sigstore."""
 
 from __future__ import annotations
 
-import json
-import re
 import subprocess
 import sys
 import time
@@ -15,28 +13,27 @@ from pathlib import Path
 
 import requests
 
-from tests.e2e.test_action_under_act import ACT_TIMEOUT, ActRun, _act_binary
+from tests.e2e.act import ActRun, make_repository, run_act
 from tests.helpers import REPO, clean_environ
-from tests.secrets_registry import assert_no_secrets, register_secret
+from tests.secrets_registry import register_secret
 
 PROJECT = "py-release-sample"
-# Tokens the sandbox makes in its own process: a test cannot register them by value, so it
-# looks for their shapes (a JWT, a minted pypi- token) in everything act printed.
-TOKEN_SHAPES = re.compile(r"eyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]{10,}|pypi-[\w-]{20,}")
 ENV_FILE_KEY = "_ENV_FILE"
 
 
 @contextmanager
-def sandbox_process(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """`py-release sandbox` for the sample project; yields what it wrote to --env-file (and
-    the file itself under ``_ENV_FILE``)."""
+def sandbox_process(tmp_path: Path, ref: str | None = None) -> Iterator[dict[str, str]]:
+    """`py-release sandbox` for the sample project, its tokens naming ``ref`` (the sandbox's
+    default tag when None); yields what it wrote to --env-file (and the file itself under
+    ``_ENV_FILE``)."""
     env_file = tmp_path / "sandbox.env"
     log = tmp_path / "sandbox.log"
+    ref_option = ["--ref", ref] if ref else []
     with log.open("w") as log_stream:
         process = subprocess.Popen(
             [sys.executable, "-m", "py_release", "sandbox", "--project", PROJECT,
              "--repository", "octo-org/sample-project", "--workflow", "release.yml",
-             "--environment", "pypi", "--env-file", str(env_file)],
+             "--environment", "pypi", *ref_option, "--env-file", str(env_file)],
             cwd=REPO, env=clean_environ(), stdout=log_stream, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
@@ -58,41 +55,20 @@ def sandbox_process(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 
 def run_act_in_sandbox(
-    repo: Path,
     tmp_path: Path,
+    workflow: Path,
     sandbox_env: Mapping[str, str],
     event_name: str,
     event: Mapping[str, object],
     cache: Path,
 ) -> ActRun:
-    """act (host mode) on ``event`` with the sandbox's --env-file; the step outputs the
-    workflow writes to $RESULTS come back in ``outputs``."""
-    event_file = tmp_path / "event.json"
-    event_file.write_text(json.dumps(event))
-    results = tmp_path / "results.env"
-    environ = clean_environ()
-    # uv from the test environment makes the bootstrap fast; the pip path is tested elsewhere.
-    environ["PATH"] = f"{Path(sys.executable).parent}:{environ.get('PATH', '')}"
-    command = [
-        _act_binary(), event_name, "-e", str(event_file), "-W", ".github/workflows/release.yml",
-        "-P", "ubuntu-latest=-self-hosted",
-        "--env-file", sandbox_env[ENV_FILE_KEY],
-        "--env", f"SRC={repo}", "--env", f"RESULTS={results}",
-        "--env", f"PY_RELEASE_CACHE={cache}",
-    ]  # fmt: skip
-    result = subprocess.run(
-        command, cwd=repo, env=environ, capture_output=True, text=True, timeout=ACT_TIMEOUT,
-        check=False,
+    """``workflow`` in a repository with the action and the sample project at 1.0.0, run by
+    act on ``event`` with the sandbox's --env-file."""
+    repo = make_repository(tmp_path, workflow, version="1.0.0")
+    return run_act(
+        repo, tmp_path, event_name, event, cache=cache,
+        args=["--env-file", sandbox_env[ENV_FILE_KEY], "--env", f"SRC={repo}"],
     )  # fmt: skip
-    outputs: dict[str, str] = {}
-    if results.exists():
-        for line in results.read_text().splitlines():
-            name, _, value = line.partition("=")
-            outputs[name.removeprefix("OUT_").lower()] = value
-    run = ActRun(result.returncode, result.stdout + result.stderr, outputs)
-    assert_no_secrets(run.log, results)
-    assert TOKEN_SHAPES.search(run.log) is None, "an ID token or minted token reached act's log"
-    return run
 
 
 def files_on(upload_url: str) -> set[str]:

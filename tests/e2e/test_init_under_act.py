@@ -11,31 +11,23 @@ PyPI stand-in only; a push to main on the TestPyPI stand-in only.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from py_release.workflow.pins import ACTION, CHECKOUT, DOWNLOAD_ARTIFACT, UPLOAD_ARTIFACT
-from tests.e2e.sandbox_act import PROJECT, TOKEN_SHAPES, files_on
-from tests.e2e.test_action_under_act import ACT_TIMEOUT, ACTION_FILES, _act_binary
-from tests.helpers import REPO, clean_environ, copy_sample
-from tests.secrets_registry import assert_no_secrets, register_secret
+from tests.e2e.act import GIT, commit_all, copy_action, git_init, run_act
+from tests.e2e.sandbox_act import ENV_FILE_KEY, files_on, sandbox_process
+from tests.helpers import clean_environ, copy_sample
 
 pytestmark = pytest.mark.slow
 
 STANDINS = Path(__file__).parent / "standins"
 FILES = {"py_release_sample-1.0.0.tar.gz", "py_release_sample-1.0.0-py3-none-any.whl"}
-GIT = ["git", "-c", "user.email=e2e@example.invalid", "-c", "user.name=e2e"]
 
 
 @dataclass
@@ -46,40 +38,11 @@ class Run:
     on_testpypi: set[str]
 
 
-@contextmanager
-def _sandbox(tmp_path: Path, ref: str) -> Iterator[dict[str, str]]:
-    """`py-release sandbox` in its own process, as a user starts it; yields its --env-file."""
-    env_file = tmp_path / "sandbox.env"
-    log = tmp_path / "sandbox.log"
-    with log.open("w") as log_stream:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "py_release", "sandbox", "--project", PROJECT,
-             "--repository", "octo-org/sample-project", "--workflow", "release.yml",
-             "--environment", "pypi", "--ref", ref, "--env-file", str(env_file)],
-            cwd=REPO, env=clean_environ(), stdout=log_stream, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while not env_file.exists() and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert env_file.exists(), log.read_text()
-        time.sleep(0.2)  # the file is written in one call; let it land
-        values = dict(
-            line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line
-        )
-        register_secret(values["ACTIONS_ID_TOKEN_REQUEST_TOKEN"])
-        values["_ENV_FILE"] = str(env_file)
-        yield values
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 def _project_with_init(tmp_path: Path) -> tuple[Path, str]:
     """The sample as a git repository on main with a github.com origin, its workflow written
     by `py-release init` (run as a user runs it) and committed; and what init printed."""
     project = copy_sample(tmp_path, version="1.0.0")
-    subprocess.run([*GIT, "init", "-q", "-b", "main"], cwd=project, check=True)
+    git_init(project)
     subprocess.run(
         [*GIT, "remote", "add", "origin", "https://github.com/octo-org/sample-project.git"],
         cwd=project, check=True,
@@ -89,62 +52,35 @@ def _project_with_init(tmp_path: Path) -> tuple[Path, str]:
         cwd=project, env=clean_environ(), capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert init.returncode == 0, init.stdout + init.stderr
-    subprocess.run([*GIT, "add", "-A"], cwd=project, check=True)
-    subprocess.run([*GIT, "commit", "-qm", "release workflow from py-release init"],
-                   cwd=project, check=True)  # fmt: skip
+    commit_all(project, "release workflow from py-release init")
     return project, init.stdout + init.stderr
-
-
-def _action_copy(tmp_path: Path) -> Path:
-    """This checkout's action, standing in for org/py-release-action at the pinned commit."""
-    action = tmp_path / "py-release-action"
-    action.mkdir()
-    for name in ACTION_FILES:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, action / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, action / name)
-    return action
 
 
 def _act(tmp_path: Path, ref: str, cache: Path) -> Run:
     project, printed = _project_with_init(tmp_path)
     assert "Owner:             octo-org" in printed
     assert "Repository name:   sample-project" in printed
-    action = _action_copy(tmp_path)
-    event = tmp_path / "event.json"
-    event.write_text(json.dumps({"ref": ref}))
-    environ = clean_environ()
-    # uv from the test environment makes the bootstrap fast; the pip path is tested elsewhere.
-    environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{environ.get('PATH', '')}"
+    # This checkout's action stands in for org/py-release-action at the pinned commit.
+    action = copy_action(tmp_path / "py-release-action")
     replaced = [
         (CHECKOUT, STANDINS / "checkout"),
         (UPLOAD_ARTIFACT, STANDINS / "upload-artifact"),
         (DOWNLOAD_ARTIFACT, STANDINS / "download-artifact"),
         (ACTION, action),
     ]
-    with _sandbox(tmp_path, ref) as sandbox:
-        command = [
-            _act_binary(), "push", "-e", str(event), "-W", ".github/workflows/release.yml",
-            "-P", "ubuntu-latest=-self-hosted", "--no-skip-checkout",
-            "--env-file", sandbox["_ENV_FILE"],
+    with sandbox_process(tmp_path, ref) as sandbox:
+        args = [
+            "--no-skip-checkout",
+            "--env-file", sandbox[ENV_FILE_KEY],
             "--env", f"STANDIN_CHECKOUT_FROM={project}",
             "--env", f"STANDIN_ARTIFACTS={tmp_path / 'artifacts'}",
-            "--env", f"PY_RELEASE_CACHE={cache}",
         ]  # fmt: skip
         for pin, folder in replaced:
-            command += ["--local-repository", f"{pin.action}@{pin.sha}={folder}"]
-        result = subprocess.run(
-            command, cwd=project, env=environ, capture_output=True, text=True,
-            timeout=ACT_TIMEOUT, check=False,
-        )  # fmt: skip
-        log = result.stdout + result.stderr
-        assert_no_secrets(log)
-        assert TOKEN_SHAPES.search(log) is None, "an ID token or minted token reached act's log"
+            args += ["--local-repository", f"{pin.action}@{pin.sha}={folder}"]
+        run = run_act(project, tmp_path, "push", {"ref": ref}, cache=cache, args=args)
         return Run(
-            result.returncode,
-            log,
+            run.returncode,
+            run.log,
             files_on(sandbox["PY_RELEASE_SANDBOX_PYPI"]),
             files_on(sandbox["PY_RELEASE_SANDBOX_TESTPYPI"]),
         )

@@ -5,25 +5,17 @@ variables from `py-release sandbox --env-file` redirect PyPI and TestPyPI to the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.e2e.sandbox_act import PROJECT, files_on, run_act_in_sandbox, sandbox_process
-from tests.e2e.test_action_under_act import make_repository
+from tests.e2e.sandbox_act import PROJECT, files_on, run_act_in_sandbox
 
 pytestmark = pytest.mark.slow
 
 WORKFLOW = Path(__file__).parent / "workflows" / "release-routing.yml"
 FILES = {"py_release_sample-1.0.0.tar.gz", "py_release_sample-1.0.0-py3-none-any.whl"}
-
-
-@pytest.fixture
-def sandbox_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    with sandbox_process(tmp_path) as values:
-        yield values
 
 
 def _label(sandbox_env: dict[str, str], which: str) -> str:
@@ -34,9 +26,8 @@ def _label(sandbox_env: dict[str, str], which: str) -> str:
 def test_a_branch_push_goes_to_the_testpypi_stand_in_only(
     tmp_path: Path, sandbox_env: dict[str, str], bootstrap_cache: Path
 ) -> None:
-    repo = make_repository(tmp_path, "1.0.0", WORKFLOW)
     run = run_act_in_sandbox(
-        repo, tmp_path, sandbox_env, "push", {"ref": "refs/heads/main"}, bootstrap_cache
+        tmp_path, WORKFLOW, sandbox_env, "push", {"ref": "refs/heads/main"}, bootstrap_cache
     )
 
     assert run.returncode == 0, run.log[-6000:]
@@ -51,9 +42,8 @@ def test_a_branch_push_goes_to_the_testpypi_stand_in_only(
 def test_a_release_tag_goes_to_the_pypi_stand_in_only_with_attestations(
     tmp_path: Path, sandbox_env: dict[str, str], bootstrap_cache: Path
 ) -> None:
-    repo = make_repository(tmp_path, "1.0.0", WORKFLOW)
     run = run_act_in_sandbox(
-        repo, tmp_path, sandbox_env, "push", {"ref": "refs/tags/v1.0.0"}, bootstrap_cache
+        tmp_path, WORKFLOW, sandbox_env, "push", {"ref": "refs/tags/v1.0.0"}, bootstrap_cache
     )
 
     assert run.returncode == 0, run.log[-6000:]
@@ -78,12 +68,13 @@ def test_a_release_tag_goes_to_the_pypi_stand_in_only_with_attestations(
 def test_a_pull_request_is_a_dry_run_that_uploads_nowhere(
     tmp_path: Path, sandbox_env: dict[str, str], bootstrap_cache: Path
 ) -> None:
-    repo = make_repository(tmp_path, "1.0.0", WORKFLOW)
     event = {
         "pull_request": {"number": 7, "head": {"ref": "feature", "repo": {"fork": False}},
                          "base": {"ref": "main"}},
     }  # fmt: skip
-    run = run_act_in_sandbox(repo, tmp_path, sandbox_env, "pull_request", event, bootstrap_cache)
+    run = run_act_in_sandbox(
+        tmp_path, WORKFLOW, sandbox_env, "pull_request", event, bootstrap_cache
+    )
 
     assert run.returncode == 0, run.log[-6000:]
     testpypi = _label(sandbox_env, "TestPyPI")

@@ -4,32 +4,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.sandbox_act import TOKEN_SHAPES as TOKEN_SHAPES  # imported from here too
-from tests.e2e.sandbox_act import files_on, run_act_in_sandbox, sandbox_process
-from tests.e2e.test_action_under_act import make_repository
+from tests.e2e.sandbox_act import files_on, run_act_in_sandbox
 
 pytestmark = pytest.mark.slow
 
 WORKFLOW = Path(__file__).parent / "workflows" / "release-trusted.yml"
 
 
-@pytest.fixture
-def sandbox_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    with sandbox_process(tmp_path) as values:
-        yield values
-
-
 def test_a_tag_push_signs_and_publishes_through_trusted_publishing(
     tmp_path: Path, sandbox_env: dict[str, str], bootstrap_cache: Path
 ) -> None:
-    repo = make_repository(tmp_path, "1.0.0", WORKFLOW)
     run = run_act_in_sandbox(
-        repo, tmp_path, sandbox_env, "push", {"ref": "refs/tags/v1.0.0"}, bootstrap_cache
+        tmp_path, WORKFLOW, sandbox_env, "push", {"ref": "refs/tags/v1.0.0"}, bootstrap_cache
     )
 
     assert run.returncode == 0, run.log[-6000:]
