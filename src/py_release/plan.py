@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, get_args
 
 from py_release.decide import Decision
 from py_release.dist.check import CheckReport
@@ -11,19 +11,6 @@ from py_release.dist.files import DistFile
 from py_release.index.query import IndexFile
 from py_release.workflow.findings import Finding
 
-STAGES = (
-    "configure",
-    "audit",
-    "decide",
-    "build",
-    "check",
-    "authenticate",
-    "sign",
-    "upload",
-    "verify",
-    "github-release",
-    "report",
-)
 Stage = Literal[
     "configure",
     "audit",
@@ -37,6 +24,8 @@ Stage = Literal[
     "github-release",
     "report",
 ]
+# The stages in the order a release runs them.
+STAGES: tuple[Stage, ...] = get_args(Stage)
 StageState = Literal["done", "skipped", "failed", "not configured"]
 FileStatus = Literal[
     "pending", "uploaded", "skipped", "would upload", "already on index", "differs on index"
