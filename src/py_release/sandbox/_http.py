@@ -1,7 +1,7 @@
 """Server plumbing shared by the sandbox's HTTP stand-ins.
 
 Each stand-in is a werkzeug WSGI app served by a threaded werkzeug server on a free port of
-127.0.0.1, in a daemon thread, for the length of a ``with`` block.
+127.0.0.1, in a daemon thread, for the length of a ``with`` block (``ServedOnLoopback``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import html
 import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
@@ -100,6 +101,27 @@ class LoopbackServer:
             return self._handlers[str(endpoint)](request, **arguments)
         except HTTPException as exc:  # 404, 405, and the redirects werkzeug's routing makes
             return exc.get_response(request.environ)
+
+
+class ServedOnLoopback:
+    """Base of a stand-in its ``LoopbackServer`` (``_server``, made in ``__init__``) serves
+    for the length of a ``with`` block; ``served_as`` names it in errors and the thread's name.
+    A stand-in with more to set up or clean away extends ``__enter__`` and ``__exit__``."""
+
+    served_as: ClassVar[str]
+    _server: LoopbackServer
+
+    def __enter__(self) -> Self:
+        self._server.start(self.served_as)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._server.stop()
 
 
 def json_response(data: Any, status: int = 200, *, content_type: str | None = None) -> Response:

@@ -23,14 +23,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from py_release.sandbox._http import LoopbackServer, json_response
+from py_release.sandbox._http import LoopbackServer, ServedOnLoopback, json_response
 
 Access = Literal["read", "write"]
 DOCS = "https://docs.github.com/rest"
@@ -99,7 +98,7 @@ def _iso(moment: float | None) -> str | None:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class GitHubApi:
+class GitHubApi(ServedOnLoopback):
     """``with GitHubApi() as api:`` serves the API until the block ends.
 
     Register repositories with :meth:`add_repository` and tokens with :meth:`add_token`; point
@@ -107,6 +106,8 @@ class GitHubApi:
     ``digests=False`` leaves ``digest`` out of asset answers, as GitHub Enterprise Server
     releases from before GitHub added it do.
     """
+
+    served_as = "GitHub API"
 
     def __init__(self, *, digests: bool = True, clock: Callable[[], float] = time.time) -> None:
         self._digests = digests
@@ -189,18 +190,6 @@ class GitHubApi:
                 if release.repository.lower() == repository.lower() and release.tag_name == tag:
                     return release
         return None
-
-    def __enter__(self) -> GitHubApi:
-        self._server.start("GitHub API")
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._server.stop()
 
     # -- plumbing ---------------------------------------------------------------------------
 

@@ -17,7 +17,6 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from types import TracebackType
 
 import jwt
 from cryptography import x509
@@ -27,7 +26,7 @@ from cryptography.x509.oid import NameOID
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from py_release.sandbox._http import LoopbackServer, json_response
+from py_release.sandbox._http import LoopbackServer, ServedOnLoopback, json_response
 from py_release.sandbox.identity import GITHUB_CLAIMS, GITHUB_ISSUER, JobIdentity
 from py_release.secrets import Secret
 
@@ -55,7 +54,7 @@ def _self_signed(key: rsa.RSAPrivateKey, now: datetime.datetime) -> x509.Certifi
     )
 
 
-class GitHubIssuer:
+class GitHubIssuer(ServedOnLoopback):
     """``with GitHubIssuer() as issuer:`` serves ID tokens for ``issuer.identity``.
 
     Give a job ``issuer.env()`` (plus ``GITHUB_ACTIONS=true``) and the ``id`` library, the
@@ -63,6 +62,8 @@ class GitHubIssuer:
     ``token_lifetime`` may be changed between requests. Every token made is appended to
     ``issued``.
     """
+
+    served_as = "GitHub OIDC issuer"
 
     def __init__(
         self,
@@ -122,18 +123,6 @@ class GitHubIssuer:
             "ACTIONS_ID_TOKEN_REQUEST_URL": self.request_url,
             "ACTIONS_ID_TOKEN_REQUEST_TOKEN": self.request_token.reveal(),
         }
-
-    def __enter__(self) -> GitHubIssuer:
-        self._server.start("GitHub OIDC issuer")
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._server.stop()
 
     # -- tokens ----------------------------------------------------------------------------
 

@@ -10,11 +10,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from sigstore.models import ClientTrustConfig, TrustedRoot
 from werkzeug.routing import Map, Rule
 
-from py_release.sandbox._http import LoopbackServer
+from py_release.sandbox._http import LoopbackServer, ServedOnLoopback
 from py_release.sandbox.issuer import GitHubIssuer
 from py_release.sandbox.sigstore.ca import LocalCA
 from py_release.sandbox.sigstore.fulcio import Fulcio
@@ -24,7 +25,7 @@ from py_release.sandbox.sigstore.trust import client_trust_config
 TRUST_CONFIG_NAME = "trust-config.json"
 
 
-class LocalSigstore:
+class LocalSigstore(ServedOnLoopback):
     """``with LocalSigstore(issuer=issuer) as sigstore:`` serves a Fulcio that certifies the
     jobs ``issuer`` vouches for and a Rekor v1 log, until the block ends.
 
@@ -32,6 +33,8 @@ class LocalSigstore:
     ``sigstore --trust-config``); verify what it signed against ``trusted_root``. The keys are
     made here, once; the clock decides certificate validity and log times.
     """
+
+    served_as = "Sigstore (Fulcio and Rekor)"
 
     def __init__(
         self,
@@ -108,8 +111,8 @@ class LocalSigstore:
 
     # -- running ---------------------------------------------------------------------------
 
-    def __enter__(self) -> LocalSigstore:
-        self._server.start("Sigstore (Fulcio and Rekor)")
+    def __enter__(self) -> Self:
+        super().__enter__()
         try:
             if self._root is None:
                 self._scratch = tempfile.TemporaryDirectory(prefix="py-release-sigstore-")

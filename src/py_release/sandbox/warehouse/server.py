@@ -8,18 +8,19 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from sigstore.models import TrustedRoot
 from werkzeug.routing import Map, Rule
 
-from py_release.sandbox._http import LoopbackServer
+from py_release.sandbox._http import LoopbackServer, ServedOnLoopback
 from py_release.sandbox.issuer import GitHubIssuer
 from py_release.sandbox.warehouse.oidc import TokenExchange
 from py_release.sandbox.warehouse.reads import ReadApis
 from py_release.sandbox.warehouse.upload import LegacyUpload
 
 
-class Warehouse(TokenExchange, LegacyUpload, ReadApis):
+class Warehouse(TokenExchange, LegacyUpload, ReadApis, ServedOnLoopback):
     """``with Warehouse(issuer=issuer) as index:`` runs the stand-in until the block ends.
 
     Register who may publish with :meth:`add_publisher`; exchange an ID token from ``issuer``
@@ -31,6 +32,8 @@ class Warehouse(TokenExchange, LegacyUpload, ReadApis):
     :class:`~py_release.sandbox.sigstore.LocalSigstore`); without one, uploads that carry
     attestations are refused, since they cannot be verified.
     """
+
+    served_as = "warehouse"
 
     def __init__(
         self,
@@ -102,14 +105,13 @@ class Warehouse(TokenExchange, LegacyUpload, ReadApis):
     def simple_url(self) -> str:
         return f"{self.url}/simple/"
 
-    def __enter__(self) -> Warehouse:
+    def __enter__(self) -> Self:
         if self._root is None:
             self._scratch = tempfile.TemporaryDirectory(prefix="py-release-warehouse-")
             self._root = Path(self._scratch.name)
         (self._root / "files").mkdir(parents=True, exist_ok=True)
         (self._root / "incoming").mkdir(parents=True, exist_ok=True)
-        self._server.start("warehouse")
-        return self
+        return super().__enter__()
 
     def __exit__(
         self,
@@ -117,7 +119,7 @@ class Warehouse(TokenExchange, LegacyUpload, ReadApis):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._server.stop()
+        super().__exit__(exc_type, exc, tb)
         if self._scratch is not None:
             self._scratch.cleanup()
             self._scratch = None
