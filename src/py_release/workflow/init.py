@@ -57,13 +57,14 @@ class GitHubRepository:
 
 @dataclass(frozen=True)
 class Index:
+    name: str  # the action's `repository:` for it, and its job's id
     title: str
     host: str  # https://pypi.org or https://test.pypi.org
     environment: str
 
 
-PYPI = Index("PyPI", "https://pypi.org", "pypi")
-TESTPYPI = Index("TestPyPI", "https://test.pypi.org", "testpypi")
+PYPI = Index("pypi", "PyPI", "https://pypi.org", "pypi")
+TESTPYPI = Index("testpypi", "TestPyPI", "https://test.pypi.org", "testpypi")
 
 
 # --- reading the project --------------------------------------------------------------------
@@ -171,21 +172,36 @@ def repository_root(start: Path) -> Path:
 
 def render_workflow(spec: WorkflowSpec) -> str:
     """The release workflow's text for ``spec``."""
-    pypi_permissions = "      id-token: write # Trusted Publishing and PEP 740 attestations\n"
-    pypi_inputs = ""
+    trusted_publishing = "id-token: write # Trusted Publishing and PEP 740 attestations"
+    pypi_permissions = [trusted_publishing]
+    pypi_inputs: list[str] = []
     if spec.github_release != "false":
         # The GitHub Release is made by the PyPI job itself, right after the upload: the
         # attestations are signed in that job, and the action attaches them beside the files.
         # A separate job would need them carried over in a second artifact and a second tool to
         # upload them, for no smaller token: this job checks out nothing and builds nothing, so
         # no project code runs beside the id-token or the contents: write token.
-        pypi_permissions += "      contents: write # the GitHub Release for the tag\n"
-        pypi_inputs = f"          github-release: {spec.github_release}\n"
+        pypi_permissions.append("contents: write # the GitHub Release for the tag")
+        pypi_inputs.append(f"github-release: {spec.github_release}")
     github_release_note = (
         "# The PyPI job also creates the GitHub Release for the tag, with the files and their\n"
         "# attestations.\n"
         if spec.github_release != "false"
         else ""
+    )
+    testpypi_job = _publishing_job(
+        spec,
+        TESTPYPI,
+        condition=f"github.event_name == 'push' && github.ref == 'refs/heads/{spec.branch}'",
+        permissions=[trusted_publishing],
+        inputs=["skip-existing: true"],
+    )
+    pypi_job = _publishing_job(
+        spec,
+        PYPI,
+        condition="github.event_name == 'push' && startsWith(github.ref, 'refs/tags/v')",
+        permissions=pypi_permissions,
+        inputs=pypi_inputs,
     )
     return f"""\
 # Release {spec.project}: written by `py-release init` (run it again with --force to refresh).
@@ -232,50 +248,40 @@ jobs:
           path: {PACKAGES_DIR}/
           if-no-files-found: error
 
-  testpypi:
-    name: Publish to TestPyPI
-    needs: build
-    if: github.event_name == 'push' && github.ref == 'refs/heads/{spec.branch}'
-    runs-on: ubuntu-latest
-    environment:
-      name: {TESTPYPI.environment}
-      url: {TESTPYPI.host}/project/{spec.normalized}/
-    permissions:
-      id-token: write # Trusted Publishing and PEP 740 attestations
-    steps:
-      - uses: {DOWNLOAD_ARTIFACT.uses}
-        with:
-          name: {ARTIFACT}
-          path: {PACKAGES_DIR}/
-      - name: Publish to TestPyPI
-        uses: {ACTION.uses}
-        with:
-          repository: testpypi
-          build: false
-          packages-dir: {PACKAGES_DIR}
-          skip-existing: true
+{testpypi_job}
+{pypi_job}"""
 
-  pypi:
-    name: Publish to PyPI
+
+def _publishing_job(
+    spec: WorkflowSpec, index: Index, *, condition: str, permissions: list[str], inputs: list[str]
+) -> str:
+    """The job that uploads the checked files from the artifact to ``index`` (when
+    ``condition``), in the index's environment with ``permissions``; ``inputs`` are the action's
+    inputs beyond those every publishing job gives."""
+    granted = "".join(f"      {permission}\n" for permission in permissions)
+    given = "".join(f"          {line}\n" for line in inputs)
+    return f"""\
+  {index.name}:
+    name: Publish to {index.title}
     needs: build
-    if: github.event_name == 'push' && startsWith(github.ref, 'refs/tags/v')
+    if: {condition}
     runs-on: ubuntu-latest
     environment:
-      name: {PYPI.environment}
-      url: {PYPI.host}/project/{spec.normalized}/
+      name: {index.environment}
+      url: {index.host}/project/{spec.normalized}/
     permissions:
-{pypi_permissions}    steps:
+{granted}    steps:
       - uses: {DOWNLOAD_ARTIFACT.uses}
         with:
           name: {ARTIFACT}
           path: {PACKAGES_DIR}/
-      - name: Publish to PyPI
+      - name: Publish to {index.title}
         uses: {ACTION.uses}
         with:
-          repository: pypi
+          repository: {index.name}
           build: false
           packages-dir: {PACKAGES_DIR}
-{pypi_inputs}"""
+{given}"""
 
 
 def _scalar(value: str) -> str:
