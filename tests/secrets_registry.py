@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from py_release.sandbox.session import Sandbox
 
 _SECRETS: set[str] = set()
 
@@ -14,6 +18,16 @@ def register_secret(value: str) -> str:
     if value:
         _SECRETS.add(value)
     return value
+
+
+def register_sandbox_tokens(sandbox: Sandbox) -> None:
+    """The tokens a sandbox made while a test ran: its issuer's ID tokens and the upload tokens
+    its PyPI and TestPyPI stand-ins minted (register them after the run, before the scan)."""
+    for token in sandbox.issuer.issued:
+        register_secret(token)
+    for index in (sandbox.warehouse, sandbox.testpypi):
+        for minted in index.minted if index is not None else []:
+            register_secret(minted.reveal())
 
 
 def registered_secrets() -> frozenset[str]:

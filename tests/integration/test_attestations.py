@@ -23,7 +23,7 @@ from py_release.sandbox.session import Sandbox, start_sandbox
 from py_release.sandbox.warehouse import TrustedPublisher, Warehouse
 from py_release.secrets import Secret
 from tests.helpers import CliRun, run_cli
-from tests.secrets_registry import assert_no_secrets, register_secret
+from tests.secrets_registry import assert_no_secrets, register_sandbox_tokens, register_secret
 
 PROJECT = "py-release-sample"
 IDENTITY = JobIdentity(repository="octo-org/sample-project", ref="refs/tags/v1.0.0")
@@ -65,10 +65,7 @@ def release(
         tmp_path,
         environ,
     )  # fmt: skip
-    for token in sandbox.issuer.issued:
-        register_secret(token)
-    for minted in sandbox.warehouse.minted:
-        register_secret(minted.reveal())
+    register_sandbox_tokens(sandbox)
     assert_no_secrets(run.stdout, run.stderr, run.summary, json.dumps(run.outputs))
     return run
 
@@ -289,8 +286,7 @@ def test_a_signing_token_failure_after_the_exchange_uploads_nothing(
     with pytest.raises(ReleaseError) as caught:
         pipeline.run()
 
-    for token in sandbox.issuer.issued:
-        register_secret(token)
+    register_sandbox_tokens(sandbox)
     assert_no_secrets(log.getvalue())
     assert "the ID token for signing could not be obtained" in caught.value.message
     assert "after a successful Trusted Publishing exchange" in caught.value.hint

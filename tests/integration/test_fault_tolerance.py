@@ -29,7 +29,7 @@ from py_release.sandbox.pypiserver import PypiServer
 from py_release.sandbox.session import start_sandbox
 from tests.faultproxy import PASS, Fault, FaultProxy, Policy, upload_filename
 from tests.helpers import clean_environ
-from tests.secrets_registry import assert_no_secrets, register_secret
+from tests.secrets_registry import assert_no_secrets, register_sandbox_tokens, register_secret
 from tests.unit.artefacts import dist_stem, make_sdist, make_wheel
 
 NAME, VERSION = "faulty-sample", "1.0.0"
@@ -264,10 +264,7 @@ def test_trusted_publishing_through_a_flaky_proxy_to_the_warehouse(tmp_path: Pat
             id_tokens=sandbox.id_tokens(),
             retry=FAST_RETRY,
         ).run()
-        for token in sandbox.issuer.issued:
-            register_secret(token)
-        for minted in sandbox.warehouse.minted:
-            register_secret(minted.reveal())
+        register_sandbox_tokens(sandbox)
         assert_no_secrets(log.getvalue())
         assert plan.count("uploaded") == len(files)
         assert sandbox.warehouse.files(NAME) == local(files)

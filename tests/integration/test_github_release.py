@@ -27,7 +27,7 @@ from py_release.sandbox.pypiserver import PypiServer
 from py_release.sandbox.session import Sandbox, start_sandbox
 from py_release.secrets import Secret
 from tests.helpers import CliRun, copy_sample, run_cli
-from tests.secrets_registry import assert_no_secrets, register_secret
+from tests.secrets_registry import assert_no_secrets, register_sandbox_tokens, register_secret
 
 REPOSITORY = "octo-org/sample-project"
 SAMPLE_FILES = {"py_release_sample-1.0.0.tar.gz", "py_release_sample-1.0.0-py3-none-any.whl"}
@@ -327,10 +327,7 @@ def test_trusted_publishing_release_carries_the_attestations(
         tmp_path,
         env,
     )  # fmt: skip
-    for token in sandbox.issuer.issued:
-        register_secret(token)
-    for minted in sandbox.warehouse.minted:
-        register_secret(minted.reveal())
+    register_sandbox_tokens(sandbox)
     assert_no_secrets(run.stdout, run.stderr, run.summary, json.dumps(run.outputs))
 
     assert run.returncode == 0, run.log

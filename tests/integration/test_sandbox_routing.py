@@ -18,7 +18,7 @@ from py_release.sandbox.session import Sandbox, start_sandbox
 from py_release.sandbox.warehouse import Warehouse
 from py_release.secrets import Secret
 from tests.helpers import run_cli
-from tests.secrets_registry import assert_no_secrets, register_secret
+from tests.secrets_registry import assert_no_secrets, register_sandbox_tokens, register_secret
 
 PROJECT = "py-release-sample"
 IDENTITY = JobIdentity(repository="octo-org/sample-project", environment="pypi")
@@ -92,10 +92,7 @@ def test_a_branch_push_routed_by_auto_lands_on_the_testpypi_stand_in_only(
         tmp_path,
         environ,
     )
-    for minted in [*testpypi.minted, *sandbox.warehouse.minted]:
-        register_secret(minted.reveal())
-    for token in sandbox.issuer.issued:
-        register_secret(token)
+    register_sandbox_tokens(sandbox)
     assert_no_secrets(run.stdout, run.stderr, run.summary, json.dumps(run.outputs))
 
     assert run.returncode == 0, run.log

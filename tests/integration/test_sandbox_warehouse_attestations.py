@@ -26,7 +26,7 @@ from py_release.sandbox.issuer import GitHubIssuer
 from py_release.sandbox.session import start_sandbox
 from py_release.sandbox.sigstore import LocalSigstore
 from py_release.sandbox.warehouse import TrustedPublisher, Warehouse
-from tests.secrets_registry import register_secret
+from tests.secrets_registry import register_sandbox_tokens, register_secret
 from tests.unit.artefacts import NAME, make_pair, make_wheel
 
 IDENTITY = JobIdentity()
@@ -426,7 +426,6 @@ def test_the_sandbox_runs_a_sigstore_its_warehouse_trusts(
         token = sandbox.issuer.mint("sigstore")
         signed = attest(sandbox.sigstore, token, dists[1], tmp_path)
         response = upload(sandbox.warehouse, sandbox.issuer, dists[1], signed)
-        for token in [*sandbox.issuer.issued, *(m.reveal() for m in sandbox.warehouse.minted)]:
-            register_secret(token)
+        register_sandbox_tokens(sandbox)
 
     assert response.status_code == 200, response.reason
