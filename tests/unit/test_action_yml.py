@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ import yaml
 from py_release.cli import build_parser
 from py_release.config import env_key
 from py_release.inputs import INPUTS, INPUTS_BY_NAME, InputSpec
+from py_release.plan import Plan
+from py_release.report import outputs
 
 YamlValue = object
 
@@ -136,3 +139,18 @@ def test_every_input_but_the_password_has_a_cli_flag() -> None:
         else:
             args = parser.parse_args(argv)
             assert getattr(args, spec.name.replace("-", "_")) == "value"
+
+
+def test_action_outputs_are_exactly_what_the_release_writes(action: dict[str, YamlValue]) -> None:
+    declared = as_mapping(action["outputs"])
+    assert set(declared) == set(outputs(Plan()))
+    for name, spec in declared.items():
+        assert as_str(as_mapping(spec)["value"]) == f"${{{{ steps.release.outputs.{name} }}}}"
+        assert as_str(as_mapping(spec)["description"]).strip()
+
+
+def test_the_readme_documents_every_output() -> None:
+    readme = (ACTION_YML.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Outputs", 1)[1].split("\n#", 1)[0]
+    documented = set(re.findall(r"^\| `([a-z-]+)` \|", table, re.M))
+    assert documented == set(outputs(Plan()))
