@@ -154,7 +154,17 @@ class _Handler(BaseHTTPRequestHandler):
         proxy = cast(_Server, self.server).proxy
         body = self._read_body()
         fault = proxy.policy(self.command, self.path, body)
-        answer: Answer | None = None
+        recorded = False
+
+        def record(status: int | None) -> None:
+            # Before the answer goes out: the client's next request must find this one in
+            # ``seen`` already, or the order of ``seen`` would race with this thread.
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                with proxy.lock:
+                    proxy.seen.append(Seen(self.command, self.path, fault, status))
+
         try:
             if fault.delay > 0 and proxy.stopping.wait(fault.delay):
                 self.close_connection = True
@@ -169,9 +179,11 @@ class _Handler(BaseHTTPRequestHandler):
                 headers = [("Content-Type", "text/plain; charset=utf-8")]
                 if fault.retry_after is not None:
                     headers.append(("Retry-After", fault.retry_after))
+                record(None)
                 self._send(fault.status, phrase, headers, f"{phrase} (from the proxy)\n".encode())
             else:
                 answer = self._forward(proxy, body)
+                record(answer[0].status if answer is not None else None)
                 if fault.kind == "reset-after":
                     self._reset()
                 elif answer is None:
@@ -180,9 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
                     response, payload = answer
                     self._send(response.status, response.reason, response.getheaders(), payload)
         finally:
-            status = answer[0].status if answer is not None else None
-            with proxy.lock:
-                proxy.seen.append(Seen(self.command, self.path, fault, status))
+            record(None)
 
     def _send(self, status: int, reason: str, headers: Headers, payload: bytes) -> None:
         self.send_response_only(status, reason)
