@@ -22,12 +22,15 @@ def register_secret(value: str) -> str:
 
 def register_sandbox_tokens(sandbox: Sandbox) -> None:
     """The tokens a sandbox made while a test ran: its issuer's ID tokens and the upload tokens
-    its PyPI and TestPyPI stand-ins minted (register them after the run, before the scan)."""
+    its PyPI and TestPyPI stand-ins minted, and its GitHub API stand-in's job token (register
+    them after the run, before the scan)."""
     for token in sandbox.issuer.issued:
         register_secret(token)
     for index in (sandbox.warehouse, sandbox.testpypi):
         for minted in index.minted if index is not None else []:
             register_secret(minted.reveal())
+    if sandbox.github is not None:
+        register_secret(sandbox.github.token.reveal())
 
 
 def registered_secrets() -> frozenset[str]:

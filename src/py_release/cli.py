@@ -82,8 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox = commands.add_parser(
         "sandbox",
-        help="start local stand-ins for GitHub's ID-token issuer and PyPI, for rehearsing a "
-        "release workflow under act",
+        help="start local stand-ins for GitHub's ID-token issuer and releases API, PyPI and "
+        "TestPyPI, for rehearsing a release workflow under act",
     )
     sandbox.add_argument("--project", help="project to trust (default: from ./pyproject.toml)")
     sandbox.add_argument("--repository", default="octo-org/sample-project", help="owner/name")
@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--environment", default="pypi", help="deployment environment ('' = none)")
     sandbox.add_argument("--ref", default="refs/tags/v1.0.0", help="ref the issued tokens name")
     sandbox.add_argument("--env-file", type=Path, help="also write the act variables to this file")
+    sandbox.add_argument(
+        "--secret-file",
+        type=Path,
+        help="write act's secrets (the GitHub API stand-in's job token) to this file, for act "
+        "--secret-file (default: a private temporary file, removed on exit)",
+    )
     init = commands.add_parser(
         "init",
         help="write .github/workflows/release.yml for this project and print what to enter "
@@ -244,7 +250,11 @@ def run_sandbox(args: argparse.Namespace, environ: Mapping[str, str], reporter: 
     )
     project = args.project or project_name_from(Path("pyproject.toml"))
     return run_sandbox(
-        identity=identity, project=project, env_file=args.env_file, reporter=reporter
+        identity=identity,
+        project=project,
+        env_file=args.env_file,
+        secret_file=args.secret_file,
+        reporter=reporter,
     )
 
 

@@ -1,6 +1,6 @@
 """A workflow run under act against `py-release sandbox` in its own process, set up from its
 --env-file exactly as a user would: the runner's ID-token variables, the PyPI and TestPyPI
-stand-ins, and the local Sigstore."""
+stand-ins, the local Sigstore and GitHub's API; and from its --secret-file the job token."""
 
 from __future__ import annotations
 
@@ -19,21 +19,28 @@ from tests.secrets_registry import register_secret
 
 PROJECT = "py-release-sample"
 ENV_FILE_KEY = "_ENV_FILE"
+SECRET_FILE_KEY = "_SECRET_FILE"
+
+
+def _key_values(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
 
 
 @contextmanager
 def sandbox_process(tmp_path: Path, ref: str | None = None) -> Iterator[dict[str, str]]:
     """`py-release sandbox` for the sample project, its tokens naming ``ref`` (the sandbox's
-    default tag when None); yields what it wrote to --env-file (and the file itself under
-    ``_ENV_FILE``)."""
+    default tag when None); yields what it wrote to --env-file and --secret-file (and the files
+    themselves under ``_ENV_FILE`` and ``_SECRET_FILE``)."""
     env_file = tmp_path / "sandbox.env"
+    secret_file = tmp_path / "sandbox.secrets"
     log = tmp_path / "sandbox.log"
     ref_option = ["--ref", ref] if ref else []
     with log.open("w") as log_stream:
         process = subprocess.Popen(
             [sys.executable, "-m", "py_release", "sandbox", "--project", PROJECT,
              "--repository", "octo-org/sample-project", "--workflow", "release.yml",
-             "--environment", "pypi", *ref_option, "--env-file", str(env_file)],
+             "--environment", "pypi", *ref_option, "--env-file", str(env_file),
+             "--secret-file", str(secret_file)],
             cwd=REPO, env=clean_environ(), stdout=log_stream, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
@@ -42,16 +49,21 @@ def sandbox_process(tmp_path: Path, ref: str | None = None) -> Iterator[dict[str
             time.sleep(0.1)
         assert env_file.exists(), log.read_text()
         time.sleep(0.2)  # the file is written in one call; let it land
-        values = dict(
-            line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line
-        )
+        # The secret file is written before the env file.
+        values = _key_values(env_file) | _key_values(secret_file)
         register_secret(values["ACTIONS_ID_TOKEN_REQUEST_TOKEN"])
+        register_secret(values["GITHUB_TOKEN"])
         values[ENV_FILE_KEY] = str(env_file)
+        values[SECRET_FILE_KEY] = str(secret_file)
         yield values
     finally:
         process.terminate()
         process.wait(timeout=10)
-    assert "--env ACTIONS_ID_TOKEN_REQUEST_URL=" in log.read_text()
+    printed = log.read_text()
+    assert "--env ACTIONS_ID_TOKEN_REQUEST_URL=" in printed
+    # The job token goes to act through the secret file only, never the sandbox's output.
+    assert f"--secret-file {secret_file}" in printed
+    assert values["GITHUB_TOKEN"] not in printed
 
 
 def run_act_in_sandbox(

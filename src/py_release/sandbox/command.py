@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import signal
+import tempfile
 import threading
 import tomllib
+from contextlib import ExitStack
 from pathlib import Path
 
 from py_release.errors import ReleaseError
 from py_release.reporter import Reporter
 from py_release.sandbox.identity import JobIdentity
 from py_release.sandbox.session import start_sandbox
+from py_release.secrets import Secret
+
+
+def write_secret_file(path: Path, values: dict[str, Secret]) -> None:
+    """act's --secret-file (KEY=VALUE lines), readable by its owner only."""
+    path.touch(mode=0o600)
+    path.chmod(0o600)  # before the secrets go in: an existing file keeps its old mode on touch
+    path.write_text("".join(f"{key}={value.reveal()}\n" for key, value in values.items()))
 
 
 def run_sandbox(
@@ -19,14 +29,27 @@ def run_sandbox(
     project: str,
     env_file: Path | None,
     reporter: Reporter,
+    secret_file: Path | None = None,
     stop: threading.Event | None = None,
 ) -> int:
-    """Serve until interrupted (or ``stop`` is set); print the lines act needs."""
+    """Serve until interrupted (or ``stop`` is set); print the lines act needs.
+
+    The job token for the GitHub API stand-in is never printed: it goes into ``secret_file``
+    (by default one in a private temporary folder, removed when the sandbox stops), which the
+    user hands to act with --secret-file."""
     stop = stop or threading.Event()
-    with start_sandbox(identity, project) as sandbox:
+    with ExitStack() as stack:
+        sandbox = stack.enter_context(start_sandbox(identity, project, github_api=True))
+        github = sandbox.github
+        assert github is not None  # asked for above
+        if secret_file is None:
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="py-release-sandbox-"))
+            secret_file = Path(folder) / "act.secrets"
         env = sandbox.act_env()
         testpypi = sandbox.testpypi
         assert testpypi is not None  # start_sandbox starts both stand-ins
+        # The secrets first: a caller that waits for the env file finds both written.
+        write_secret_file(secret_file, sandbox.act_secrets())
         if env_file is not None:
             env_file.write_text("".join(f"{key}={value}\n" for key, value in env.items()))
         lines = [
@@ -38,6 +61,8 @@ def run_sandbox(
             f"                          simple {testpypi.simple_url}",
             f"  Sigstore (Fulcio/Rekor) "
             f"{sandbox.sigstore.fulcio_url if sandbox.sigstore else '(not started)'}",
+            f"  GitHub REST API         {github.api.api_url} ({github.repository}; the job "
+            "token may write its contents)",
             f"  trusted publisher       {project}: {identity.repository} "
             f"(owner id {identity.repository_owner_id}), workflow {identity.workflow_file}, "
             f"environment {identity.environment or '(any)'} on PyPI, any environment on "
@@ -49,11 +74,14 @@ def run_sandbox(
         if env_file is not None:
             lines.append(f"(or: --env-file {env_file})")
         lines += [
+            f"  --secret-file {secret_file}",
+            "(the job token as act's GITHUB_TOKEN, which is ${{ github.token }}; not printed)",
             "",
             "The workflow runs unchanged, with no password: the action sends what would go to "
             "PyPI or TestPyPI (repository pypi, testpypi or auto, or their upload URL) to the "
             "stand-ins, through Trusted Publishing with PEP 740 attestations signed by the "
-            "local Sigstore, as on GitHub. The variables are refused on GitHub's own runners.",
+            "local Sigstore, as on GitHub, and makes a github-release on the GitHub API "
+            "stand-in. The variables are refused on GitHub's own runners.",
         ]
         reporter.info("\n".join(lines))
         if threading.current_thread() is threading.main_thread():

@@ -1,5 +1,6 @@
 """A stand-in for GitHub's REST API, enough of it for releases: the repository, releases (by
-id, by tag, listed), creating and updating a release, listing and uploading its assets.
+id, by tag, listed), creating and updating a release, listing, uploading and downloading its
+assets.
 
 It is served the way GitHub Enterprise Server serves its API, under ``/api/v3`` with uploads
 under ``/api/uploads``, so a client pointed at :attr:`GitHubApi.api_url` (``GITHUB_API_URL``)
@@ -451,6 +452,10 @@ class GitHubApi(ServedOnLoopback):
                 continue
             for asset in release.assets:
                 if asset.id == asset_id:
+                    # As GitHub: the file itself for Accept: application/octet-stream (GitHub
+                    # may redirect to its storage first), its description otherwise.
+                    if request.accept_mimetypes.best == "application/octet-stream":
+                        return Response(asset.data, content_type="application/octet-stream")
                     return json_response(self._asset_json(release, asset))
         raise _ApiError(404, "Not Found")
 
