@@ -2,7 +2,7 @@
 `py-release sandbox` (tests/e2e/init_act.py): a push of v1.0.0 publishes the files to the PyPI
 stand-in and makes the GitHub Release of the tag on the sandbox's GitHub API stand-in, with
 the job token act got from the sandbox's secret file as `${{ github.token }}`. A second run
-for the same tag must upload nothing twice (today it fails: see the xfail).
+for the same tag must upload nothing twice, and keep the attestations the index holds.
 """
 
 from __future__ import annotations
@@ -153,14 +153,6 @@ def test_a_release_tag_makes_the_github_release_with_what_the_index_holds(
     assert f"release-url={page}" in run.log
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known bug: a re-run signs the files already on the index again and offers those "
-    "new attestations to the release, which holds the first run's: refused as assets of the "
-    "same name with other contents (and after a failed release step, attached though the index "
-    "holds others)",
-)
 def test_a_second_run_for_the_tag_uploads_nothing_twice(rehearsal: Rehearsal) -> None:
     before = rehearsal.release
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -47,6 +47,13 @@ def expected_signer(context: GitHubContext) -> Signer:
     return Signer(context.repository, context.workflow_file)
 
 
+def _log_url(log_index: str, trust_config_path: Path | None) -> str:
+    """The entry in the public transparency log's search; none for a private Sigstore."""
+    if trust_config_path is not None or not log_index:
+        return ""
+    return f"https://search.sigstore.dev/?logIndex={log_index}"
+
+
 def sign_stage(
     dists: Sequence[DistFile],
     *,
@@ -85,11 +92,7 @@ def sign_stage(
             reused=item.reused,
             repository=signer.repository,
             workflow=signer.workflow_file,
-            log_url=(
-                f"https://search.sigstore.dev/?logIndex={item.log_index}"
-                if trust_config_path is None
-                else ""
-            ),
+            log_url=_log_url(item.log_index, trust_config_path),
         )
         for item in (*reused, *signed)
     )
@@ -130,3 +133,59 @@ def check_provenance(
             ) from None
         checked.append(replace(record, verified=True))
     return tuple(checked)
+
+
+def adopt_index_attestations(
+    records: Sequence[AttestationRecord],
+    dists: Sequence[DistFile],
+    not_sent: set[str],
+    *,
+    index: IndexInfo,
+    project: str,
+    version: str,
+    trust_config_path: Path | None,
+    session: requests.Session,
+    log: Callable[[str], None],
+) -> tuple[AttestationRecord, ...]:
+    """For files this run did not send (``not_sent``: the index had them), put the index's own
+    attestation in place of the one signed now, so that what is published beside them (the
+    GitHub Release's assets) is what the index holds, and a re-run offers the same bytes as the
+    run that uploaded them.
+
+    The index's attestation must verify for the file against the publisher that signs now;
+    when the index has none, or names another publisher, this run's attestation is kept and
+    the log says why.
+    """
+    trusted_root = load_trust_config(trust_config_path).trusted_root if trust_config_path else None
+    by_name = {dist.name: dist for dist in dists}
+    adopted: list[AttestationRecord] = []
+    for record in records:
+        if record.file not in not_sent:
+            adopted.append(record)
+            continue
+        dist = by_name[record.file]
+        publisher = GitHubPublisher(repository=record.repository, workflow=record.workflow)
+        url = index.provenance_url(project, version, record.file)
+        try:
+            provenance = fetch_provenance(session, url)
+            verify_provenance(
+                provenance,
+                publisher,
+                Distribution(name=dist.name, digest=dist.hashes.sha256),
+                trusted_root=trusted_root,
+            )
+        except ProvenanceError as exc:
+            log(f"{record.file}: keeping this run's attestation ({exc})")
+            adopted.append(record)
+            continue
+        held = provenance.attestation_bundles[0].attestations[0]
+        # The signer writes model_dump_json() too, so the bytes match the uploading run's file.
+        Path(record.path).write_text(held.model_dump_json(), encoding="utf-8")
+        log(f"{record.file}: already on the index; its attestation there is the one kept")
+        entry = held.verification_material.transparency_entries[0]
+        log_index = str(entry.get("logIndex", "")) if isinstance(entry, dict) else ""
+        log_url = _log_url(log_index, trust_config_path)
+        adopted.append(
+            replace(record, reused=True, verified=True, log_index=log_index, log_url=log_url)
+        )
+    return tuple(adopted)
