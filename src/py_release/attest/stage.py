@@ -7,7 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import requests
-from pypi_attestations import Distribution, GitHubPublisher
+from pypi_attestations import Distribution, GitHubPublisher, Provenance
+from sigstore.models import TrustedRoot
 
 from py_release.attest.provenance import ProvenanceError, fetch_provenance, verify_provenance
 from py_release.attest.sign import SignedFile, Signer, plan_signing, sign_distributions
@@ -98,6 +99,26 @@ def sign_stage(
     )
 
 
+def _verified_provenance(
+    record: AttestationRecord,
+    dist: DistFile,
+    url: str,
+    *,
+    trusted_root: TrustedRoot | None,
+    session: requests.Session,
+) -> Provenance:
+    """The provenance at ``url``, every attestation in it verified for ``dist`` against the
+    publisher that signed ``record``; ``ProvenanceError`` otherwise."""
+    provenance = fetch_provenance(session, url)
+    verify_provenance(
+        provenance,
+        GitHubPublisher(repository=record.repository, workflow=record.workflow),
+        Distribution(name=dist.name, digest=dist.hashes.sha256),
+        trusted_root=trusted_root,
+    )
+    return provenance
+
+
 def check_provenance(
     records: Sequence[AttestationRecord],
     dists: Sequence[DistFile],
@@ -114,17 +135,11 @@ def check_provenance(
     by_name = {dist.name: dist for dist in dists}
     checked = []
     for record in records:
-        dist = by_name[record.file]
-        publisher = GitHubPublisher(repository=record.repository, workflow=record.workflow)
-        url = index.provenance_url(project, version, record.file)
         try:
-            provenance = fetch_provenance(session, url)
-            verify_provenance(
-                provenance,
-                publisher,
-                Distribution(name=dist.name, digest=dist.hashes.sha256),
-                trusted_root=trusted_root,
-            )
+            _verified_provenance(
+                record, by_name[record.file], index.provenance_url(project, version, record.file),
+                trusted_root=trusted_root, session=session,
+            )  # fmt: skip
         except ProvenanceError as exc:
             raise AttestationCheckError(
                 str(exc),
@@ -163,17 +178,11 @@ def adopt_index_attestations(
         if record.file not in not_sent:
             adopted.append(record)
             continue
-        dist = by_name[record.file]
-        publisher = GitHubPublisher(repository=record.repository, workflow=record.workflow)
-        url = index.provenance_url(project, version, record.file)
         try:
-            provenance = fetch_provenance(session, url)
-            verify_provenance(
-                provenance,
-                publisher,
-                Distribution(name=dist.name, digest=dist.hashes.sha256),
-                trusted_root=trusted_root,
-            )
+            provenance = _verified_provenance(
+                record, by_name[record.file], index.provenance_url(project, version, record.file),
+                trusted_root=trusted_root, session=session,
+            )  # fmt: skip
         except ProvenanceError as exc:
             log(f"{record.file}: keeping this run's attestation ({exc})")
             adopted.append(record)
