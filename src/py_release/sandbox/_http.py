@@ -9,12 +9,12 @@ from __future__ import annotations
 import html
 import json
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map
+from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 Handler = Callable[..., Response]
+# One route: HTTP method, werkzeug rule (``/simple/<project>/``), and the handler called with
+# the request and the rule's arguments.
+Route = tuple[str, str, Handler]
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -41,13 +44,15 @@ class _Request(Request):
 
 
 class LoopbackServer:
-    """Serves ``url_map`` on ``127.0.0.1:<free port>`` in a daemon thread between start and
-    stop; each rule's endpoint names its handler, called with the request and the rule's
-    arguments."""
+    """Serves ``routes`` on ``127.0.0.1:<free port>`` in a daemon thread between start and
+    stop."""
 
-    def __init__(self, url_map: Map, handlers: Mapping[str, Handler]) -> None:
-        self._url_map = url_map
-        self._handlers = handlers
+    def __init__(self, routes: Sequence[Route]) -> None:
+        # A rule's endpoint is only its route's position: the handler is all it has to name.
+        rules = [Rule(path, endpoint=str(i), methods=[method]) for i, (method, path, _) in
+                 enumerate(routes)]  # fmt: skip
+        self._url_map = Map(rules)
+        self._handlers: Mapping[str, Handler] = {str(i): route[2] for i, route in enumerate(routes)}
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 

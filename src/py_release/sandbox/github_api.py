@@ -27,10 +27,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
-from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from py_release.sandbox._http import LoopbackServer, ServedOnLoopback, json_response
+from py_release.sandbox._http import LoopbackServer, Route, ServedOnLoopback, json_response
 
 Access = Literal["read", "write"]
 DOCS = "https://docs.github.com/rest"
@@ -121,45 +120,21 @@ class GitHubApi(ServedOnLoopback):
         # (method, path) of every request, in order, for tests that count what was sent.
         self.requests: list[tuple[str, str]] = []
         api = "/api/v3/repos/<owner>/<repo>"
+        uploads = "/api/uploads/repos/<owner>/<repo>/releases/<int:release_id>/assets"
+        routes: list[Route] = [
+            ("GET", api, self._repository),
+            ("GET", f"{api}/releases", self._list_releases),
+            ("POST", f"{api}/releases", self._create_release),
+            ("GET", f"{api}/releases/tags/<path:tag>", self._by_tag),
+            ("GET", f"{api}/releases/<int:release_id>", self._get_release),
+            ("PATCH", f"{api}/releases/<int:release_id>", self._update_release),
+            ("GET", f"{api}/releases/assets/<int:asset_id>", self._get_asset),
+            ("GET", f"{api}/releases/<int:release_id>/assets", self._list_assets),
+            ("POST", uploads, self._upload_asset),
+        ]
         self._server = LoopbackServer(
-            Map(
-                [
-                    Rule(api, endpoint="repository", methods=["GET"]),
-                    Rule(f"{api}/releases", endpoint="list_releases", methods=["GET"]),
-                    Rule(f"{api}/releases", endpoint="create_release", methods=["POST"]),
-                    Rule(f"{api}/releases/tags/<path:tag>", endpoint="by_tag", methods=["GET"]),
-                    Rule(f"{api}/releases/<int:release_id>", endpoint="release", methods=["GET"]),
-                    Rule(f"{api}/releases/<int:release_id>", endpoint="update", methods=["PATCH"]),
-                    Rule(
-                        f"{api}/releases/assets/<int:asset_id>", endpoint="asset", methods=["GET"]
-                    ),
-                    Rule(
-                        f"{api}/releases/<int:release_id>/assets",
-                        endpoint="list_assets",
-                        methods=["GET"],
-                    ),
-                    Rule(
-                        "/api/uploads/repos/<owner>/<repo>/releases/<int:release_id>/assets",
-                        endpoint="upload_asset",
-                        methods=["POST"],
-                    ),
-                ]
-            ),
-            {name: self._guarded(handler) for name, handler in self._handlers().items()},
+            [(method, path, self._guarded(handler)) for method, path, handler in routes]
         )
-
-    def _handlers(self) -> dict[str, Callable[..., Response]]:
-        return {
-            "repository": self._repository,
-            "list_releases": self._list_releases,
-            "create_release": self._create_release,
-            "by_tag": self._by_tag,
-            "release": self._get_release,
-            "update": self._update_release,
-            "list_assets": self._list_assets,
-            "asset": self._get_asset,
-            "upload_asset": self._upload_asset,
-        }
 
     # -- set-up -----------------------------------------------------------------------------
 

@@ -23,7 +23,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from py_release.sandbox._http import LoopbackServer, ServedOnLoopback, json_response
@@ -86,15 +85,12 @@ class GitHubIssuer(ServedOnLoopback):
         ).digest()
         self.kid = thumbprint.hex().upper()
         self.x5t = _b64url(thumbprint)
-        routes = Map(
-            [
-                Rule("/.well-known/openid-configuration", endpoint="discovery", methods=["GET"]),
-                Rule("/.well-known/jwks", endpoint="jwks", methods=["GET"]),
-                Rule(REQUEST_PATH, endpoint="token", methods=["GET"]),
-            ]
-        )
         self._server = LoopbackServer(
-            routes, {"discovery": self._discovery, "jwks": self._jwks, "token": self._token}
+            [
+                ("GET", "/.well-known/openid-configuration", self._discovery),
+                ("GET", "/.well-known/jwks", self._jwks),
+                ("GET", REQUEST_PATH, self._token),
+            ]
         )
 
     # -- where it listens ------------------------------------------------------------------

@@ -13,7 +13,6 @@ from types import TracebackType
 from typing import Self
 
 from sigstore.models import ClientTrustConfig, TrustedRoot
-from werkzeug.routing import Map, Rule
 
 from py_release.sandbox._http import LoopbackServer, ServedOnLoopback
 from py_release.sandbox.issuer import GitHubIssuer
@@ -49,26 +48,15 @@ class LocalSigstore(ServedOnLoopback):
         self._ca = LocalCA(now=datetime.datetime.fromtimestamp(clock(), tz=datetime.UTC))
         self._fulcio = Fulcio(ca=self._ca, issuer=issuer, clock=clock)
         self._rekor = Rekor(clock=clock)
-        routes = Map(
-            [
-                Rule("/api/v2/signingCert", endpoint="signing_cert", methods=["POST"]),
-                Rule("/api/v2/trustBundle", endpoint="trust_bundle", methods=["GET"]),
-                Rule("/api/v1/log", endpoint="log_info", methods=["GET"]),
-                Rule("/api/v1/log/entries", endpoint="create_entry", methods=["POST"]),
-                Rule("/api/v1/log/entries", endpoint="entry_by_index", methods=["GET"]),
-                Rule("/api/v1/log/entries/<uuid>", endpoint="entry_by_uuid", methods=["GET"]),
-            ]
-        )
         self._server = LoopbackServer(
-            routes,
-            {
-                "signing_cert": self._fulcio.signing_cert,
-                "trust_bundle": self._fulcio.trust_bundle,
-                "log_info": self._rekor.log_info,
-                "create_entry": self._rekor.create_entry,
-                "entry_by_index": self._rekor.entry_by_index,
-                "entry_by_uuid": self._rekor.entry_by_uuid,
-            },
+            [
+                ("POST", "/api/v2/signingCert", self._fulcio.signing_cert),
+                ("GET", "/api/v2/trustBundle", self._fulcio.trust_bundle),
+                ("GET", "/api/v1/log", self._rekor.log_info),
+                ("POST", "/api/v1/log/entries", self._rekor.create_entry),
+                ("GET", "/api/v1/log/entries", self._rekor.entry_by_index),
+                ("GET", "/api/v1/log/entries/<uuid>", self._rekor.entry_by_uuid),
+            ]
         )
 
     # -- where it listens ------------------------------------------------------------------

@@ -11,7 +11,6 @@ from types import TracebackType
 from typing import Self
 
 from sigstore.models import TrustedRoot
-from werkzeug.routing import Map, Rule
 
 from py_release.sandbox._http import LoopbackServer, ServedOnLoopback
 from py_release.sandbox.issuer import GitHubIssuer
@@ -55,39 +54,20 @@ class Warehouse(TokenExchange, LegacyUpload, ReadApis, ServedOnLoopback):
             clock=clock,
             trusted_root=trusted_root,
         )
-        routes = Map(
-            [
-                Rule("/_/oidc/audience", endpoint="audience", methods=["GET"]),
-                Rule("/_/oidc/mint-token", endpoint="mint", methods=["POST"]),
-                Rule("/_/oidc/github/mint-token", endpoint="mint", methods=["POST"]),
-                Rule("/legacy/", endpoint="upload", methods=["POST"]),
-                Rule("/legacy", endpoint="legacy_no_slash", methods=["POST"]),
-                Rule("/simple/", endpoint="simple_index", methods=["GET"]),
-                Rule("/simple/<project>/", endpoint="simple_project", methods=["GET"]),
-                Rule("/files/<filename>", endpoint="file", methods=["GET"]),
-                Rule("/pypi/<project>/json", endpoint="json_project", methods=["GET"]),
-                Rule("/pypi/<project>/<version>/json", endpoint="json_release", methods=["GET"]),
-                Rule(
-                    "/integrity/<project>/<version>/<filename>/provenance",
-                    endpoint="provenance",
-                    methods=["GET"],
-                ),
-            ]
-        )
         self._server = LoopbackServer(
-            routes,
-            {
-                "audience": self._audience,
-                "mint": self._mint_token,
-                "upload": self._upload,
-                "legacy_no_slash": self._legacy_no_slash,
-                "simple_index": self._simple_index,
-                "simple_project": self._simple_project,
-                "file": self._file,
-                "json_project": self._json_project,
-                "json_release": self._json_release,
-                "provenance": self._provenance,
-            },
+            [
+                ("GET", "/_/oidc/audience", self._audience),
+                ("POST", "/_/oidc/mint-token", self._mint_token),
+                ("POST", "/_/oidc/github/mint-token", self._mint_token),
+                ("POST", "/legacy/", self._upload),
+                ("POST", "/legacy", self._legacy_no_slash),
+                ("GET", "/simple/", self._simple_index),
+                ("GET", "/simple/<project>/", self._simple_project),
+                ("GET", "/files/<filename>", self._file),
+                ("GET", "/pypi/<project>/json", self._json_project),
+                ("GET", "/pypi/<project>/<version>/json", self._json_release),
+                ("GET", "/integrity/<project>/<version>/<filename>/provenance", self._provenance),
+            ]
         )
 
     # -- where it listens -----------------------------------------------------------------
