@@ -31,26 +31,11 @@ from py_release.attest.verify import verify_attestation
 from py_release.sandbox.identity import GITHUB_ISSUER, JobIdentity
 from py_release.sandbox.issuer import GitHubIssuer
 from py_release.sandbox.sigstore import LocalSigstore
-from tests.secrets_registry import register_secret
 from tests.unit.artefacts import make_wheel
 
 IDENTITY = JobIdentity()
 PUBLISHER = GitHubPublisher(repository=IDENTITY.repository, workflow=IDENTITY.workflow_file)
 FULCIO_OID = "1.3.6.1.4.1.57264.1"
-
-
-@pytest.fixture(scope="module")
-def shared_issuer() -> Iterator[GitHubIssuer]:
-    with GitHubIssuer(identity=IDENTITY) as running:
-        register_secret(running.request_token.reveal())
-        yield running
-
-
-@pytest.fixture
-def issuer(shared_issuer: GitHubIssuer) -> Iterator[GitHubIssuer]:
-    yield shared_issuer
-    for token in shared_issuer.issued:  # ID tokens are secrets: none may reach the output
-        register_secret(token)
 
 
 @pytest.fixture(scope="module")

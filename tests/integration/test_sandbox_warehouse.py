@@ -25,7 +25,7 @@ from py_release.sandbox.identity import JobIdentity
 from py_release.sandbox.issuer import GitHubIssuer
 from py_release.sandbox.warehouse import TrustedPublisher, Warehouse
 from tests.secrets_registry import register_secret
-from tests.unit.artefacts import NAME, make_pair, make_sdist, make_wheel, metadata_text
+from tests.unit.artefacts import NAME, make_sdist, make_wheel, metadata_text
 
 IDENTITY = JobIdentity()
 PUBLISHER = TrustedPublisher(
@@ -52,23 +52,6 @@ class Clock:
         self.offset += seconds
 
 
-@pytest.fixture(scope="module")
-def shared_issuer() -> Iterator[GitHubIssuer]:
-    # One issuer (one RSA key) for the module keeps it fast; each test gets it reset.
-    with GitHubIssuer() as running:
-        register_secret(running.request_token.reveal())
-        yield running
-
-
-@pytest.fixture
-def issuer(shared_issuer: GitHubIssuer) -> Iterator[GitHubIssuer]:
-    shared_issuer.identity = IDENTITY
-    shared_issuer.token_lifetime = 300
-    yield shared_issuer
-    for token in shared_issuer.issued:
-        register_secret(token)
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
@@ -81,12 +64,6 @@ def warehouse(issuer: GitHubIssuer, clock: Clock, tmp_path: Path) -> Iterator[Wa
         yield running
         for minted in running.minted:
             register_secret(minted.reveal())
-
-
-@pytest.fixture(scope="module")
-def dists(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A valid sdist and wheel of py-release-sample 1.0.0."""
-    return make_pair(tmp_path_factory.mktemp("dists"))
 
 
 # -- helpers -----------------------------------------------------------------------------------

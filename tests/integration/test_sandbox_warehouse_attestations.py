@@ -27,7 +27,7 @@ from py_release.sandbox.session import start_sandbox
 from py_release.sandbox.sigstore import LocalSigstore
 from py_release.sandbox.warehouse import TrustedPublisher, Warehouse
 from tests.secrets_registry import register_sandbox_tokens, register_secret
-from tests.unit.artefacts import NAME, make_pair, make_wheel
+from tests.unit.artefacts import NAME, make_wheel
 
 IDENTITY = JobIdentity()
 PUBLISHER = TrustedPublisher(
@@ -46,20 +46,6 @@ PUBLISH_V1 = "https://docs.pypi.org/attestations/publish/v1"
 
 
 @pytest.fixture(scope="module")
-def shared_issuer() -> Iterator[GitHubIssuer]:
-    with GitHubIssuer(identity=IDENTITY) as running:
-        register_secret(running.request_token.reveal())
-        yield running
-
-
-@pytest.fixture
-def issuer(shared_issuer: GitHubIssuer) -> Iterator[GitHubIssuer]:
-    yield shared_issuer
-    for token in shared_issuer.issued:
-        register_secret(token)
-
-
-@pytest.fixture(scope="module")
 def sigstore(shared_issuer: GitHubIssuer) -> Iterator[LocalSigstore]:
     with LocalSigstore(issuer=shared_issuer) as running:
         yield running
@@ -74,12 +60,6 @@ def warehouse(issuer: GitHubIssuer, sigstore: LocalSigstore, tmp_path: Path) -> 
         yield running
         for minted in running.minted:
             register_secret(minted.reveal())
-
-
-@pytest.fixture(scope="module")
-def dists(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A valid sdist and wheel of py-release-sample 1.0.0."""
-    return make_pair(tmp_path_factory.mktemp("dists"))
 
 
 @pytest.fixture(scope="module")
