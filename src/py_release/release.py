@@ -472,31 +472,12 @@ class Pipeline:
         # Imported when reached: the first lines of a run should not wait for it.
         from py_release.github.release_stage import github_release_stage
 
-        decision = plan.decision
-        assert decision is not None
-        not_sent = {
-            name
-            for name, status in plan.statuses.items()
-            if status in ("skipped", "already on index")
-        }
-        releasing = self.config.github_release != "false" and self.context.tag is not None
-        if releasing and not decision.dry_run and plan.attestations and not_sent:
-            from py_release.attest.stage import adopt_index_attestations
-
-            attestations = adopt_index_attestations(
-                plan.attestations,
-                plan.dists,
-                not_sent,
-                index=decision.index,
-                project=plan.project,
-                version=plan.version,
-                trust_config_path=self.config.sigstore_trust_config,
-                session=self.session,
-                log=self.reporter.info,
-            )
-            plan = replace(plan, attestations=attestations)
         return github_release_stage(
-            plan, config=self.config, context=self.context, reporter=self.reporter
+            plan,
+            config=self.config,
+            context=self.context,
+            reporter=self.reporter,
+            session=self.session,
         )
 
     def report(self, plan: Plan) -> Plan:

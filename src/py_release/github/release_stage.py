@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urldefrag
 
+import requests
+
 from py_release.config import Config
 from py_release.github.context import GitHubContext
 from py_release.github.releases import (
@@ -83,8 +85,40 @@ def require_release_prerequisites(config: Config, context: GitHubContext) -> Non
         )
 
 
+def _with_index_attestations(
+    plan: Plan, config: Config, session: requests.Session, reporter: Reporter
+) -> Plan:
+    """The plan with the index's own attestations for the files this run did not send."""
+    decision = plan.decision
+    assert decision is not None
+    not_sent = {
+        name for name, status in plan.statuses.items() if status in ("skipped", "already on index")
+    }
+    if not plan.attestations or not not_sent:
+        return plan
+    from py_release.attest.stage import adopt_index_attestations
+
+    attestations = adopt_index_attestations(
+        plan.attestations,
+        plan.dists,
+        not_sent,
+        index=decision.index,
+        project=plan.project,
+        version=plan.version,
+        trust_config_path=config.sigstore_trust_config,
+        session=session,
+        log=reporter.info,
+    )
+    return replace(plan, attestations=attestations)
+
+
 def github_release_stage(
-    plan: Plan, *, config: Config, context: GitHubContext, reporter: Reporter
+    plan: Plan,
+    *,
+    config: Config,
+    context: GitHubContext,
+    reporter: Reporter,
+    session: requests.Session,
 ) -> Plan:
     if config.github_release == "false":
         return plan.with_stage(STAGE, "not configured", "github-release is false")
@@ -96,15 +130,17 @@ def github_release_stage(
         reporter.info(f"github-release needs a tag; skipped ({reason})")
         return plan.with_stage(STAGE, "skipped", f"github-release needs a tag; {reason}")
     assert plan.decision is not None
-    request = _request(plan, context, tag, draft=config.github_release == "draft")
-    what = _describe(request)
+    draft = config.github_release == "draft"
     if plan.decision.dry_run:
+        what = _describe(_request(plan, context, tag, draft=draft))
         reporter.info(f"dry run: would create or complete {what} (GitHub's API was not called)")
         return plan.with_stage(
             STAGE, "skipped", f"dry run: would create or complete {what}; the API was not called"
         )
     require_release_prerequisites(config, context)
     assert config.github_token is not None
+    plan = _with_index_attestations(plan, config, session, reporter)
+    request = _request(plan, context, tag, draft=draft)
     with reporter.group(f"GitHub Release {tag} ({context.api_url})"):
         outcome = publish_release(request, config.github_token, log=reporter.info)
     state = "draft" if outcome.draft else "published"
