@@ -207,7 +207,8 @@ def parse_repository(spec_name: str, text: str) -> str | None:
 
 def parse_choice(spec: InputSpec, raw: str) -> str:
     value = raw.strip().lower()
-    if spec.choices == ("false", "true", "draft") and value in _TRUE | _FALSE:
+    # A choice that has true and false takes every boolean spelling for them.
+    if {"true", "false"} <= set(spec.choices) and value in _TRUE | _FALSE:
         value = "true" if value in _TRUE else "false"
     if value not in spec.choices:
         listed = ", ".join(spec.choices)
