@@ -165,8 +165,8 @@ def run_publish(args: argparse.Namespace, environ: Mapping[str, str], reporter: 
 
 
 def run_check(args: argparse.Namespace, environ: Mapping[str, str], reporter: Reporter) -> int:
-    from py_release.dist.check import CheckOptions, check_distributions
-    from py_release.dist.files import DistFile, dist_kind, scan_packages_dir
+    from py_release.distributions.check import CheckOptions, check_distributions
+    from py_release.distributions.files import DistFile, dist_kind, scan_packages_dir
     from py_release.errors import CheckFailed
     from py_release.index.repositories import index_info
 

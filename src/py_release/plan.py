@@ -6,8 +6,8 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
 from py_release.decide import Decision
-from py_release.dist.check import CheckReport
-from py_release.dist.files import DistFile
+from py_release.distributions.check import CheckReport
+from py_release.distributions.files import DistFile
 from py_release.index.query import IndexFile
 from py_release.workflow.findings import Finding
 

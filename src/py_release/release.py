@@ -20,9 +20,9 @@ import requests
 
 from py_release.config import Config
 from py_release.decide import decide
-from py_release.dist.build import build_distributions
-from py_release.dist.check import CheckOptions, check_distributions
-from py_release.dist.files import DistFile, scan_packages_dir
+from py_release.distributions.build import build_distributions
+from py_release.distributions.check import CheckOptions, check_distributions
+from py_release.distributions.files import DistFile, scan_packages_dir
 from py_release.errors import (
     CheckFailed,
     ExistingFilesError,

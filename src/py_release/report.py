@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from py_release.dist.contents import list_contents
-from py_release.dist.files import DistFile
+from py_release.distributions.contents import list_contents
+from py_release.distributions.files import DistFile
 from py_release.errors import ReleaseError
 from py_release.plan import STAGES, Plan
 from py_release.reporter import Reporter

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from py_release.dist.build import build_distributions
+from py_release.distributions.build import build_distributions
 from py_release.sandbox.identity import JobIdentity
 from py_release.sandbox.issuer import GitHubIssuer
 from py_release.sandbox.pypiserver import PypiServer

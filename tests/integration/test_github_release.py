@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from py_release.dist.files import DistFile
+from py_release.distributions.files import DistFile
 from py_release.github.releases import (
     GitHubReleaseError,
     ReleaseRequest,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from py_release.dist.files import DistFile
+from py_release.distributions.files import DistFile
 from py_release.github.context import load_context
 from py_release.github.releases import (
     AssetConflictError,

@@ -21,7 +21,7 @@ from sigstore.models import ClientTrustConfig
 from sigstore.oidc import ExpiredIdentity, IdentityError, IdentityToken
 from sigstore.sign import SigningContext
 
-from py_release.dist.files import DistFile
+from py_release.distributions.files import DistFile
 from py_release.errors import ReleaseError
 from py_release.secrets import Secret
 

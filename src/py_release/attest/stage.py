@@ -13,7 +13,7 @@ from sigstore.models import TrustedRoot
 from py_release.attest.provenance import ProvenanceError, fetch_provenance, verify_provenance
 from py_release.attest.sign import SignedFile, Signer, plan_signing, sign_distributions
 from py_release.attest.trust import load_trust_config
-from py_release.dist.files import DistFile
+from py_release.distributions.files import DistFile
 from py_release.errors import ReleaseError, TrustedPublishingError
 from py_release.github.context import GitHubContext
 from py_release.index.repositories import IndexInfo

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.version import InvalidVersion, Version
 
 from py_release import __version__
-from py_release.dist.files import DistFile, FileHashes
+from py_release.distributions.files import DistFile, FileHashes
 from py_release.errors import ReleaseError
 from py_release.secrets import Secret
 

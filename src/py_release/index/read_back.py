@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from py_release.dist.files import DistFile
+from py_release.distributions.files import DistFile
 from py_release.errors import Problem, UploadError
 from py_release.index.query import IndexFile
 

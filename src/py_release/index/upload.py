@@ -17,7 +17,7 @@ from twine.package import PackageFile
 from twine.repository import Repository
 from urllib3.util.retry import Retry
 
-from py_release.dist.files import DistFile
+from py_release.distributions.files import DistFile
 from py_release.errors import AuthenticationError, UploadError
 from py_release.index.retry import is_transient
 from py_release.secrets import Secret

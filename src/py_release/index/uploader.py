@@ -19,7 +19,7 @@ from pathlib import Path
 import requests
 from twine.repository import Repository
 
-from py_release.dist.files import DistFile
+from py_release.distributions.files import DistFile
 from py_release.errors import ReleaseError, UploadError
 from py_release.index.credentials import Credentials
 from py_release.index.query import existing_files

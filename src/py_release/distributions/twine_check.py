@@ -9,11 +9,11 @@ import logging
 from twine.commands.check import check as twine_check
 from twine.exceptions import TwineException
 
-from py_release.dist.files import DistFile
+from py_release.distributions.files import DistFile
 from py_release.errors import Problem
 
 _HINT = (
-    "set a README that renders on PyPI: `readme = \"README.md\"` in [project] "
+    'set a README that renders on PyPI: `readme = "README.md"` in [project] '
     "(its content type is then set for you)"
 )
 

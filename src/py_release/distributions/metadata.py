@@ -17,7 +17,7 @@ import trove_classifiers
 from packaging.metadata import InvalidMetadata, Metadata, parse_email
 from packaging.requirements import Requirement
 
-from py_release.dist.files import DistFile
+from py_release.distributions.files import DistFile
 from py_release.errors import Problem
 
 SUPPORTED_METADATA_VERSIONS = frozenset({"1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5"})
@@ -48,7 +48,12 @@ def read_metadata(dist: DistFile) -> DistMetadata:
             return _wheel_metadata(dist.path)
         return _sdist_metadata(dist.path)
     except (
-        OSError, zipfile.BadZipFile, tarfile.TarError, EOFError, KeyError, UnicodeDecodeError
+        OSError,
+        zipfile.BadZipFile,
+        tarfile.TarError,
+        EOFError,
+        KeyError,
+        UnicodeDecodeError,
     ) as exc:
         raise UnreadableMetadata(str(exc)) from exc
 
@@ -108,9 +113,7 @@ def parse_metadata(file: str, dist_metadata: DistMetadata) -> tuple[Metadata | N
     return metadata, problems
 
 
-def pypi_rule_problems(
-    file: str, metadata: Metadata, dist_metadata: DistMetadata
-) -> list[Problem]:
+def pypi_rule_problems(file: str, metadata: Metadata, dist_metadata: DistMetadata) -> list[Problem]:
     """The upload rules PyPI adds on top of the metadata standard."""
     problems: list[Problem] = []
     if metadata.license and metadata.license_expression:
@@ -119,7 +122,7 @@ def pypi_rule_problems(
                 file,
                 "License is deprecated when License-Expression is present. "
                 "Only License-Expression should be present.",
-                "remove the license text/table and keep only `license = \"SPDX-expression\"`",
+                'remove the license text/table and keep only `license = "SPDX-expression"`',
             )
         )
     for license_file in metadata.license_files or []:
@@ -141,7 +144,7 @@ def pypi_rule_problems(
                 "shorten project.description in pyproject.toml",
             )
         )
-    for label in (metadata.project_urls or {}):
+    for label in metadata.project_urls or {}:
         if len(label) > MAX_URL_LABEL:
             problems.append(
                 Problem(

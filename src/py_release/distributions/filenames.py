@@ -9,10 +9,12 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from py_release.dist.files import DistFile
+from py_release.distributions.files import DistFile
 from py_release.errors import Problem
 
-_NAME_HINT = "let your build backend name the file (a current one follows PEP 625/427); do not rename it"
+_NAME_HINT = (
+    "let your build backend name the file (a current one follows PEP 625/427); do not rename it"
+)
 
 
 def expected_sdist_name(name: str, version: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tarfile
 import zipfile
 
-from py_release.dist.files import DistFile
+from py_release.distributions.files import DistFile
 
 MAX_ENTRIES = 400
 

@@ -8,17 +8,17 @@ from dataclasses import dataclass
 from packaging.utils import canonicalize_name
 
 from py_release.config import AutoBool
-from py_release.dist.filenames import filename_problems
-from py_release.dist.files import DistFile
-from py_release.dist.integrity import check_sdist, check_wheel
-from py_release.dist.metadata import (
+from py_release.distributions.filenames import filename_problems
+from py_release.distributions.files import DistFile
+from py_release.distributions.integrity import check_sdist, check_wheel
+from py_release.distributions.metadata import (
     UnreadableMetadata,
     parse_metadata,
     pypi_rule_problems,
     read_metadata,
 )
-from py_release.dist.twine_check import strict_twine_check
-from py_release.dist.version import is_local, tag_matches
+from py_release.distributions.twine_check import strict_twine_check
+from py_release.distributions.version import is_local, tag_matches
 from py_release.errors import Problem
 
 

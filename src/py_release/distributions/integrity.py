@@ -60,7 +60,9 @@ def check_wheel(path: Path) -> list[Problem]:
             return problems
         bad = archive.testzip()
         if bad is not None:
-            return [Problem(file, f"archive member '{bad}' is corrupt (CRC mismatch)", _REBUILD_HINT)]
+            return [
+                Problem(file, f"archive member '{bad}' is corrupt (CRC mismatch)", _REBUILD_HINT)
+            ]
         try:
             source = WheelFile(archive)
             source.validate_record(validate_contents=True)
@@ -123,7 +125,7 @@ def _link_escapes(member: tarfile.TarInfo, symlinks: dict[str, str]) -> bool:
 
 
 def check_sdist(path: Path) -> list[Problem]:
-    """An sdist must be a readable gzip'd tar with PKG-INFO at its top and nothing that points out."""
+    """An sdist must be a readable gzip'd tar with PKG-INFO at its top and nothing pointing out."""
     file = path.name
     if not file.endswith(".tar.gz"):
         return []  # the file-name check reports non-.tar.gz sdists
@@ -160,4 +162,3 @@ def check_sdist(path: Path) -> list[Problem]:
     elif f"{next(iter(tops))}/PKG-INFO" not in {m.name for m in members}:
         problems.append(Problem(file, "has no PKG-INFO in its top-level folder", _REBUILD_HINT))
     return problems
-

@@ -20,8 +20,8 @@ import pyproject_hooks
 from build import BuildBackendException, BuildException, ProjectBuilder
 from build.env import DefaultIsolatedEnv, Installer
 
-from py_release.dist.files import DistFile
-from py_release.dist.integrity import check_sdist
+from py_release.distributions.files import DistFile
+from py_release.distributions.integrity import check_sdist
 from py_release.errors import BuildError
 
 Log = Callable[[str], None]
