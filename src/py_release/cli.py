@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from py_release import __version__
-from py_release.config import load_config, parse_repository_url, parse_size
+from py_release.config import load_config, parse_repository_url
 from py_release.errors import ReleaseError
 from py_release.github.context import load_context
 from py_release.inputs import INPUTS
@@ -146,29 +146,32 @@ def _mask_secrets_first(environ: Mapping[str, str], reporter: Reporter) -> None:
 def run_publish(args: argparse.Namespace, environ: Mapping[str, str], reporter: Reporter) -> int:
     import requests
 
-    from py_release.release import Pipeline
-    from py_release.report import publish_report
+    from py_release.environment import release_environment
+    from py_release.release import run_release
 
     flags = {spec.name: getattr(args, spec.name.replace("-", "_"), None) for spec in INPUTS}
     config = load_config(_environ_with_password(environ), flags)
     reporter.verbose = config.verbose
     with requests.Session() as session:
-        pipeline = Pipeline(
-            config=config, context=load_context(environ), reporter=reporter, session=session
+        run_release(
+            release_environment(
+                config=config, context=load_context(environ), reporter=reporter, session=session
+            )
         )
-        try:
-            pipeline.run()
-        except ReleaseError as error:
-            publish_report(pipeline.plan, reporter, failure=error)
-            raise
     return EXIT_OK
 
 
 def run_check(args: argparse.Namespace, environ: Mapping[str, str], reporter: Reporter) -> int:
-    from py_release.distributions.check import CheckOptions, check_distributions
+    """The publish command's check stage on the files named, with the flags as its inputs."""
+    import requests
+
+    from py_release.decide import decide
+    from py_release.distributions.check import check_stage
     from py_release.distributions.files import DistFile, dist_kind, scan_packages_dir
-    from py_release.errors import CheckFailed
-    from py_release.index.repositories import index_info
+    from py_release.environment import release_environment
+    from py_release.github.context import GitHubContext
+    from py_release.index.credentials import StaticCredentials
+    from py_release.plan import Plan
 
     dists: list[DistFile] = []
     for path in args.paths:
@@ -181,20 +184,28 @@ def run_check(args: argparse.Namespace, environ: Mapping[str, str], reporter: Re
                 f"{path} is not a distribution file or a folder of them",
                 "pass .whl and .tar.gz files, or folders holding them",
             )
-    options = CheckOptions(
-        refuse_local_versions=index_info(
-            parse_repository_url("repository-url", args.repository_url)
-        ).is_pypi,
-        tag=args.tag,
-        check_tag="true" if args.tag else "false",
-        max_file_size=parse_size("max-file-size", args.max_file_size),
+    flags = {
+        "repository-url": args.repository_url,
+        "max-file-size": args.max_file_size,
+        "check-tag": "true" if args.tag else "false",
+        "print-hash": "false",
+    }
+    # Only the flags: this command checks files, whatever the INPUT_* of the shell say.
+    config = load_config({}, flags)
+    context = GitHubContext(ref=f"refs/tags/{args.tag}" if args.tag else None)
+    reporter.verbose = True
+    plan = Plan(
+        decision=decide(config, context, has_dists=True),
+        credentials=StaticCredentials(config.user, None),
+        dists=tuple(dists),
     )
-    report = check_distributions(dists, options)
-    if report.problems:
-        raise CheckFailed(report.problems)
-    for checked in report.checked:
-        reporter.info(f"{checked.dist.name}: passed")
-    reporter.info(f"{report.project} {report.version}: all {len(dists)} files pass")
+    with requests.Session() as session:
+        env = release_environment(
+            config=config, context=context, reporter=reporter, session=session
+        )
+        plan = check_stage(plan, env)
+    if plan.failure is not None:
+        raise plan.failure
     return EXIT_OK
 
 
@@ -259,35 +270,10 @@ def run_sandbox(args: argparse.Namespace, environ: Mapping[str, str], reporter: 
 
 
 def run_doctor(args: argparse.Namespace, environ: Mapping[str, str], reporter: Reporter) -> int:
-    from py_release.workflow.doctor import audit, format_finding
+    from py_release.workflow.audit import audit_files
 
     paths: list[Path] = args.workflows or sorted(Path(".github/workflows").glob("*.y*ml"))
-    if not paths:
-        raise ReleaseError(
-            "no workflow files in .github/workflows",
-            "run from the repository's root, or name the files: py-release doctor release.yml",
-        )
-    failed: list[str] = []
-    for path in paths:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise ReleaseError(
-                f"cannot read {path}: {error.strerror}", "pass an existing workflow file"
-            ) from None
-        reporter.info(f"== {path}")
-        for finding in audit(text, str(path)):
-            for line in format_finding(finding):
-                reporter.info(line)
-            if finding.level == "fail":
-                failed.append(f"{path}: {finding.check}: {finding.message}")
-    if failed:
-        raise ReleaseError(
-            f"{len(failed)} release security check(s) failed:\n"
-            + "\n".join(f"  - {item}" for item in failed),
-            "apply the fix printed under each FAIL line, then run py-release doctor again",
-        )
-    reporter.info(f"doctor: no failures in {len(paths)} workflow file(s)")
+    audit_files(paths, reporter)
     return EXIT_OK
 
 

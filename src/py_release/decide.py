@@ -1,31 +1,18 @@
-"""Pure decisions: dry run or not, build or not, which credentials."""
+"""The decide stage: dry run or not, build or not, which index, which credentials. The
+decisions are pure functions of the inputs and the event."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
 
 from py_release.config import Config
+from py_release.distributions.files import scan_packages_dir
+from py_release.environment import Environment
 from py_release.github.context import GitHubContext
-from py_release.index.repositories import (
-    PYPI_UPLOAD_URL,
-    TESTPYPI_UPLOAD_URL,
-    IndexInfo,
-)
-
-Credentials = Literal["password", "trusted-publishing"]
-
-
-@dataclass(frozen=True)
-class Decision:
-    dry_run: bool
-    dry_run_reason: str
-    build: bool
-    build_reason: str
-    index: IndexInfo
-    index_reason: str
-    credentials: Credentials
+from py_release.github.release import require_release_prerequisites
+from py_release.index.credentials import StaticCredentials
+from py_release.index.repositories import PYPI_UPLOAD_URL, TESTPYPI_UPLOAD_URL
+from py_release.plan import Decision, Plan, Record
 
 
 def decide_dry_run(config: Config, context: GitHubContext) -> tuple[bool, str]:
@@ -84,4 +71,29 @@ def decide(config: Config, context: GitHubContext, *, has_dists: bool) -> Decisi
         index=config.sandbox.index_for(upload_url),
         index_reason=index_reason,
         credentials="password" if config.password else "trusted-publishing",
+    )
+
+
+def decide_stage(record: Record, env: Environment) -> Plan:
+    """The plan every later stage extends; a release run that could not finish its GitHub
+    Release is refused here, before anything is built or uploaded."""
+    config = env.config
+    contents = scan_packages_dir(config.packages_dir)
+    decision = decide(config, env.context, has_dists=bool(contents.dists))
+    mode = "dry run" if decision.dry_run else "release"
+    env.reporter.info(f"mode: {mode} ({decision.dry_run_reason})")
+    for note in config.sandbox.notes():
+        env.reporter.info(note)
+    env.reporter.info(f"index: {decision.index.display} ({decision.index_reason})")
+    if not decision.dry_run:
+        require_release_prerequisites(config, env.context)
+    plan = Plan(
+        stages=record.stages,
+        notes=record.notes,
+        workflow_findings=record.workflow_findings,
+        decision=decision,
+        credentials=StaticCredentials(config.user, config.password),
+    )
+    return plan.with_stage(
+        "decide", "done", f"{mode}: {decision.dry_run_reason}; {decision.build_reason}"
     )

@@ -3,7 +3,7 @@
 The sandbox's GitHub ID-token issuer and warehouse run on loopback. The demo makes a dry run,
 then releases with Trusted Publishing (the job's ID token exchanged for a short-lived upload
 token: no password anywhere), then installs the package back from the index into a fresh
-virtual environment and runs it. The same ``Pipeline`` as ``publish`` does the work.
+virtual environment and runs it. The same pipeline as ``publish`` does the work.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from pathlib import Path
 import requests
 
 from py_release.config import load_config
+from py_release.environment import release_environment
 from py_release.errors import ReleaseError
 from py_release.github.context import GitHubContext
-from py_release.release import Pipeline
+from py_release.release import run_release
 from py_release.reporter import Reporter
 from py_release.sandbox.session import Sandbox, start_sandbox
 
@@ -59,9 +60,15 @@ def _release(
     id_tokens = sandbox.id_tokens()
     config = load_config({}, flags)
     with requests.Session() as session:
-        Pipeline(
-            config=config, context=context, reporter=reporter, session=session, id_tokens=id_tokens
-        ).run()
+        run_release(
+            release_environment(
+                config=config,
+                context=context,
+                reporter=reporter,
+                session=session,
+                id_tokens=id_tokens,
+            )
+        )
 
 
 def _project_name_and_version(project: Path) -> tuple[str, str]:

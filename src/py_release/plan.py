@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal, get_args
+from typing import Literal, Self, get_args
 
-from py_release.decide import Decision
 from py_release.distributions.check import CheckReport
 from py_release.distributions.files import DistFile
+from py_release.errors import ReleaseError
+from py_release.index.credentials import Credentials
 from py_release.index.query import IndexFile
+from py_release.index.repositories import IndexInfo
 from py_release.workflow.findings import Finding
 
 Stage = Literal[
@@ -27,9 +29,23 @@ Stage = Literal[
 # The stages in the order a release runs them.
 STAGES: tuple[Stage, ...] = get_args(Stage)
 StageState = Literal["done", "skipped", "failed", "not configured"]
+CredentialsKind = Literal["password", "trusted-publishing"]
 FileStatus = Literal[
     "pending", "uploaded", "skipped", "would upload", "already on index", "differs on index"
 ]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the decide stage settled, from the inputs and the event alone."""
+
+    dry_run: bool
+    dry_run_reason: str
+    build: bool
+    build_reason: str
+    index: IndexInfo
+    index_reason: str
+    credentials: CredentialsKind
 
 
 @dataclass(frozen=True)
@@ -56,20 +72,43 @@ class AttestationRecord:
     log_url: str = ""
 
 
-@dataclass(frozen=True)
-class Plan:
-    decision: Decision | None = None
+@dataclass(frozen=True, kw_only=True)
+class Record:
+    """What every run records, from its first stage on: before a decision exists (configure,
+    audit, decide) and, as a ``Plan``, after it."""
+
+    stages: tuple[StageResult, ...] = ()
+    # Extra lines for the job summary (setup links and the like), Markdown.
+    notes: tuple[str, ...] = ()
+    # What the doctor preflight found in the running workflow (warnings and failures).
+    workflow_findings: tuple[Finding, ...] = ()
+    # Set by a stage that learnt something and then refused: the runner reports the richer
+    # record and stops.
+    failure: ReleaseError | None = None
+
+    def with_stage(self, stage: Stage, state: StageState, detail: str) -> Self:
+        return replace(self, stages=(*self.stages, StageResult(stage, state, detail)))
+
+    def with_note(self, note: str) -> Self:
+        return replace(self, notes=(*self.notes, note))
+
+    def refused(self, failure: ReleaseError) -> Self:
+        return replace(self, failure=failure)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan(Record):
+    """A decided release: every stage after decide extends it."""
+
+    decision: Decision
+    # Who uploads: the password input, or the Trusted Publishing exchange (which renews itself).
+    credentials: Credentials
     dists: tuple[DistFile, ...] = ()
     built: bool = False
     report: CheckReport | None = None
     on_index: dict[str, IndexFile] = field(default_factory=dict)
     statuses: dict[str, FileStatus] = field(default_factory=dict)
-    stages: tuple[StageResult, ...] = ()
-    # Extra lines for the job summary (setup links and the like), Markdown.
-    notes: tuple[str, ...] = ()
     attestations: tuple[AttestationRecord, ...] = ()
-    # What the doctor preflight found in the running workflow (warnings and failures).
-    workflow_findings: tuple[Finding, ...] = ()
     # The GitHub Release of the tag, once made or completed (the release-url output).
     release_url: str = ""
 
@@ -80,12 +119,6 @@ class Plan:
     @property
     def version(self) -> str:
         return self.report.version if self.report else ""
-
-    def with_stage(self, stage: Stage, state: StageState, detail: str) -> Plan:
-        return replace(self, stages=(*self.stages, StageResult(stage, state, detail)))
-
-    def with_note(self, note: str) -> Plan:
-        return replace(self, notes=(*self.notes, note))
 
     def with_status(self, name: str, status: FileStatus) -> Plan:
         return replace(self, statuses={**self.statuses, name: status})

@@ -14,9 +14,10 @@ import pytest
 import requests
 
 from py_release.config import load_config
+from py_release.environment import release_environment
 from py_release.errors import ReleaseError, TrustedPublishingError
 from py_release.github.context import GitHubContext
-from py_release.release import Pipeline
+from py_release.release import run_release
 from py_release.reporter import TerminalReporter
 from py_release.sandbox.identity import JobIdentity
 from py_release.sandbox.session import Sandbox, start_sandbox
@@ -269,7 +270,7 @@ def test_a_signing_token_failure_after_the_exchange_uploads_nothing(
          "sigstore-trust-config": str(sandbox.sigstore.trust_config_path)},
     )  # fmt: skip
     log = io.StringIO()
-    pipeline = Pipeline(
+    env = release_environment(
         config=config,
         context=GitHubContext(
             event_name="push",
@@ -284,7 +285,7 @@ def test_a_signing_token_failure_after_the_exchange_uploads_nothing(
     )
 
     with pytest.raises(ReleaseError) as caught:
-        pipeline.run()
+        run_release(env)
 
     register_sandbox_tokens(sandbox)
     assert_no_secrets(log.getvalue())

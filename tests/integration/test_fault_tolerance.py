@@ -20,10 +20,11 @@ import pytest
 import requests
 
 from py_release.config import load_config
+from py_release.environment import Environment, release_environment
 from py_release.errors import ReleaseError
 from py_release.github.context import GitHubContext
 from py_release.index.retry import RetryPolicy
-from py_release.release import Pipeline
+from py_release.release import run_release
 from py_release.reporter import TerminalReporter
 from py_release.sandbox.pypiserver import PypiServer
 from py_release.sandbox.session import start_sandbox
@@ -62,15 +63,15 @@ def index(tmp_path: Path) -> Iterator[PypiServer]:
         yield server
 
 
-def pipeline(
+def environment(
     url: str, index: PypiServer, packages: Path, log: io.StringIO, **flags: str
-) -> Pipeline:
+) -> Environment:
     config = load_config(
         {"INPUT_PASSWORD": index.password.reveal()},
         {"repository-url": url, "user": index.user, "packages-dir": str(packages),
          "attestations": "false", "verify-metadata": "false", **flags},
     )  # fmt: skip
-    return Pipeline(
+    return release_environment(
         config=config,
         context=GitHubContext(),
         reporter=TerminalReporter(verbose=True, out=log, err=log),
@@ -129,7 +130,7 @@ def test_a_flaky_index_still_gets_every_file_exactly_once(
     files = make_release(tmp_path / "dist", wheels=20)
     log = io.StringIO()
     with FaultProxy(index.url, flaky(0.3, seed=7)) as proxy:
-        plan = pipeline(proxy.url, index, tmp_path / "dist", log, concurrency="4").run()
+        plan = run_release(environment(proxy.url, index, tmp_path / "dist", log, concurrency="4"))
 
     assert_no_secrets(log.getvalue())
     assert on_index(index) == local(files)
@@ -154,16 +155,16 @@ def test_a_permanent_failure_names_the_file_and_a_rerun_sends_only_the_rest(
 
     log = io.StringIO()
     with FaultProxy(index.url, permanent_500) as proxy:
-        runner = pipeline(proxy.url, index, tmp_path / "dist", log)
+        runner = environment(proxy.url, index, tmp_path / "dist", log)
         with pytest.raises(ReleaseError) as caught:
-            runner.run()
+            run_release(runner)
         assert f"1 files were not uploaded: {broken}" in caught.value.message
         assert "Uploaded: " in caught.value.message
         assert set(on_index(index)) == {p.name for p in files} - {broken}
 
         proxy.policy = lambda method, path, body: PASS
         before = len(upload_posts(proxy))
-        plan = pipeline(proxy.url, index, tmp_path / "dist", io.StringIO()).run()
+        plan = run_release(environment(proxy.url, index, tmp_path / "dist", io.StringIO()))
         resent = upload_posts(proxy)[before:]
 
     assert len(resent) == 1
@@ -199,7 +200,7 @@ def test_a_killed_run_is_finished_by_a_rerun_without_duplicates(
         proxy.policy = lambda method, path, body: PASS
         before = len(upload_posts(proxy))
         log = io.StringIO()
-        plan = pipeline(proxy.url, index, tmp_path / "dist", log).run()
+        plan = run_release(environment(proxy.url, index, tmp_path / "dist", log))
         resent = upload_posts(proxy)[before:]
 
     assert on_index(index) == local(files)
@@ -213,7 +214,7 @@ def test_a_conflicting_file_refuses_the_release_before_any_upload(
     index: PypiServer, tmp_path: Path
 ) -> None:
     files = make_release(tmp_path / "first", wheels=2)
-    pipeline(index.url, index, tmp_path / "first", io.StringIO()).run()
+    run_release(environment(index.url, index, tmp_path / "first", io.StringIO()))
     # The same names, other contents (a rebuild of the same version).
     second = tmp_path / "second"
     second.mkdir()
@@ -227,7 +228,9 @@ def test_a_conflicting_file_refuses_the_release_before_any_upload(
 
     with FaultProxy(index.url) as proxy:
         with pytest.raises(ReleaseError) as caught:
-            pipeline(proxy.url, index, second, io.StringIO(), **{"skip-existing": "true"}).run()
+            run_release(
+                environment(proxy.url, index, second, io.StringIO(), **{"skip-existing": "true"})
+            )
         assert upload_posts(proxy) == []
 
     assert "with other contents" in caught.value.message
@@ -251,7 +254,7 @@ def test_trusted_publishing_through_a_flaky_proxy_to_the_warehouse(tmp_path: Pat
              "attestations": "false", "verify-metadata": "false"},
         )  # fmt: skip
         log = io.StringIO()
-        plan = Pipeline(
+        env = release_environment(
             config=config,
             context=GitHubContext(
                 event_name="push",
@@ -263,7 +266,8 @@ def test_trusted_publishing_through_a_flaky_proxy_to_the_warehouse(tmp_path: Pat
             session=requests.Session(),
             id_tokens=sandbox.id_tokens(),
             retry=FAST_RETRY,
-        ).run()
+        )
+        plan = run_release(env)
         register_sandbox_tokens(sandbox)
         assert_no_secrets(log.getvalue())
         assert plan.count("uploaded") == len(files)

@@ -17,7 +17,7 @@ from py_release.distributions.files import DistFile
 from py_release.errors import UploadError
 from py_release.index.credentials import StaticCredentials
 from py_release.index.repositories import index_info
-from py_release.index.uploader import Uploader, UploadJob
+from py_release.index.upload import Uploader, UploadJob
 from py_release.reporter import TerminalReporter
 from py_release.sandbox.pypiserver import PypiServer
 from tests.helpers import CliRun, copy_sample, run_cli

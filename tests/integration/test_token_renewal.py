@@ -11,9 +11,17 @@ from pathlib import Path
 import requests
 
 from py_release.config import load_config
+from py_release.decide import decide_stage
+from py_release.distributions.build import build_stage
+from py_release.distributions.check import check_stage
+from py_release.environment import Environment, release_environment
 from py_release.github.context import GitHubContext
-from py_release.plan import Plan
-from py_release.release import Pipeline
+from py_release.index.authenticate import authenticate_stage
+from py_release.index.query import query_stage
+from py_release.index.upload import upload_stage
+from py_release.index.verify import verify_stage
+from py_release.plan import Record
+from py_release.release import run_release, sign_stage
 from py_release.reporter import TerminalReporter
 from py_release.sandbox.identity import JobIdentity
 from py_release.sandbox.issuer import GitHubIssuer
@@ -63,7 +71,7 @@ def _publisher() -> TrustedPublisher:
 
 def _pipeline(
     warehouse: Warehouse, issuer: GitHubIssuer, packages: Path, clock: Callable[[], float]
-) -> tuple[Pipeline, io.StringIO]:
+) -> tuple[Environment, io.StringIO]:
     config = load_config(
         {},
         {"repository-url": warehouse.upload_url, "packages-dir": str(packages),
@@ -71,7 +79,7 @@ def _pipeline(
     )  # fmt: skip
     log = io.StringIO()
     reporter = TerminalReporter(verbose=True, out=log, err=log)
-    pipeline = Pipeline(
+    env = release_environment(
         config=config,
         context=CONTEXT,
         reporter=reporter,
@@ -79,7 +87,7 @@ def _pipeline(
         id_tokens=Sandbox(issuer, warehouse).id_tokens(),
         clock=clock,
     )
-    return pipeline, log
+    return env, log
 
 
 def _scan(issuer: GitHubIssuer, warehouse: Warehouse, log: io.StringIO) -> None:
@@ -99,9 +107,9 @@ def test_a_token_about_to_expire_is_minted_again_before_the_next_file(
         Warehouse(issuer=issuer, root=tmp_path / "w", clock=clock, token_lifetime=150) as warehouse,
     ):
         warehouse.add_publisher(_publisher())
-        pipeline, log = _pipeline(warehouse, issuer, packages_dir, clock)
+        env, log = _pipeline(warehouse, issuer, packages_dir, clock)
 
-        plan = pipeline.run()
+        plan = run_release(env)
 
         _scan(issuer, warehouse, log)
         assert plan.count("uploaded") == 2
@@ -122,17 +130,14 @@ def test_a_token_the_index_calls_expired_is_renewed_once_and_the_file_sent_again
         ) as warehouse,
     ):
         warehouse.add_publisher(_publisher())
-        pipeline, log = _pipeline(warehouse, issuer, packages_dir, time.time)
-        plan = Plan()
-        for stage in (
-            pipeline.configure, pipeline.decide, pipeline.build, pipeline.check,
-            pipeline.authenticate,
-        ):  # fmt: skip
-            plan = stage(plan)
+        env, log = _pipeline(warehouse, issuer, packages_dir, time.time)
+        plan = decide_stage(Record(), env)
+        for stage in (build_stage, check_stage, authenticate_stage):
+            plan = stage(plan, env)
         index_clock.now += 400  # the token expires on the index while the client trusts it
 
-        for stage in (pipeline.sign, pipeline.query_index, pipeline.upload, pipeline.verify):
-            plan = stage(plan)
+        for stage in (sign_stage, query_stage, upload_stage, verify_stage):
+            plan = stage(plan, env)
 
         _scan(issuer, warehouse, log)
         assert plan.count("uploaded") == 2

@@ -11,8 +11,8 @@ import yaml
 from py_release.cli import build_parser
 from py_release.config import env_key
 from py_release.inputs import INPUTS, INPUTS_BY_NAME, InputSpec
-from py_release.plan import Plan
-from py_release.report import outputs
+from py_release.plan import Record
+from py_release.summary import outputs
 
 YamlValue = object
 
@@ -143,7 +143,7 @@ def test_every_input_but_the_password_has_a_cli_flag() -> None:
 
 def test_action_outputs_are_exactly_what_the_release_writes(action: dict[str, YamlValue]) -> None:
     declared = as_mapping(action["outputs"])
-    assert set(declared) == set(outputs(Plan()))
+    assert set(declared) == set(outputs(Record()))
     for name, spec in declared.items():
         assert as_str(as_mapping(spec)["value"]) == f"${{{{ steps.release.outputs.{name} }}}}"
         assert as_str(as_mapping(spec)["description"]).strip()
@@ -153,4 +153,4 @@ def test_the_readme_documents_every_output() -> None:
     readme = (ACTION_YML.parent / "README.md").read_text(encoding="utf-8")
     table = readme.split("### Outputs", 1)[1].split("\n#", 1)[0]
     documented = set(re.findall(r"^\| `([a-z-]+)` \|", table, re.M))
-    assert documented == set(outputs(Plan()))
+    assert documented == set(outputs(Record()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from py_release.index.upload import Answer, classify_answer
+from py_release.index.send import Answer, classify_answer
 
 CASES: list[tuple[str, int, str, str, Answer]] = [
     ("200", 200, "OK", "", "ok"),

@@ -8,8 +8,8 @@ import pytest
 
 from py_release.errors import ReleaseError
 from py_release.github.context import GitHubContext
+from py_release.workflow.audit import Preflight, audit_failure, workflow_named, workflow_path
 from py_release.workflow.findings import Finding
-from py_release.workflow.preflight import Preflight, enforce, workflow_named, workflow_path
 
 WORKFLOWS = ".github/workflows"
 
@@ -32,20 +32,20 @@ def test_workflow_path_from_the_ref(
     assert workflow_path(context) == expected
 
 
-def test_enforce_lists_each_failure_and_its_fix_once() -> None:
+def test_audit_failure_lists_each_failure_and_its_fix_once() -> None:
     fail = Finding("permissions", "fail", "workflow grants write-all", "grant id-token: write")
     warn = Finding("environment", "warn", "no environment", "add environment: pypi")
     again = Finding("permissions", "fail", "job grants write-all", "grant id-token: write")
-    with pytest.raises(ReleaseError) as caught:
-        enforce(Preflight(".github/workflows/release.yml", (fail, warn, again)))
-    assert "fails 2 item(s)" in caught.value.message
-    assert "no environment" not in caught.value.message
-    assert caught.value.hint.count("grant id-token: write") == 1
+    refusal = audit_failure(Preflight(".github/workflows/release.yml", (fail, warn, again)))
+    assert isinstance(refusal, ReleaseError)
+    assert "fails 2 item(s)" in refusal.message
+    assert "no environment" not in refusal.message
+    assert refusal.hint.count("grant id-token: write") == 1
 
 
-def test_enforce_lets_warnings_through() -> None:
+def test_audit_failure_lets_warnings_through() -> None:
     warn = Finding("environment", "warn", "no environment", "add environment: pypi")
-    enforce(Preflight(".github/workflows/release.yml", (warn,)))
+    assert audit_failure(Preflight(".github/workflows/release.yml", (warn,))) is None
 
 
 def test_without_a_workflow_ref_the_file_is_found_by_its_name(tmp_path: Path) -> None:

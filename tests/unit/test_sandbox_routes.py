@@ -11,14 +11,15 @@ import requests
 
 from py_release.cli import main
 from py_release.config import load_config
-from py_release.decide import decide
+from py_release.configure import configure
+from py_release.decide import decide, decide_stage
+from py_release.environment import release_environment
 from py_release.errors import InputError, InputErrors
 from py_release.github.context import GitHubContext
 from py_release.index.sandbox_routes import SandboxRouteError
-from py_release.plan import Plan
-from py_release.release import Pipeline
-from py_release.report import summary_markdown
+from py_release.plan import Record
 from py_release.reporter import TerminalReporter
+from py_release.summary import summary_markdown
 from tests.unit.artefacts import make_sdist, make_wheel
 
 PYPI_STAND_IN = "http://127.0.0.1:45001/legacy/"
@@ -184,13 +185,13 @@ def test_the_log_and_the_summary_say_plainly_that_it_is_a_stand_in(tmp_path: Pat
         }
     )
     log = io.StringIO()
-    pipeline = Pipeline(
+    env = release_environment(
         config=load_config(environ),
         context=TAG,
         reporter=TerminalReporter(verbose=True, out=log, err=log),
         session=requests.Session(),
     )
-    plan = pipeline.decide(pipeline.configure(Plan()))
+    plan = decide_stage(configure(Record(), env), env)
 
     text = log.getvalue()
     assert (

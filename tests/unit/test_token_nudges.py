@@ -9,10 +9,14 @@ import pytest
 import requests
 
 from py_release.config import load_config
+from py_release.decide import decide_stage
+from py_release.distributions.build import build_stage
+from py_release.distributions.check import check_stage
+from py_release.environment import release_environment
 from py_release.errors import ReleaseError
 from py_release.github.context import GitHubContext
-from py_release.plan import Plan
-from py_release.release import Pipeline
+from py_release.index.authenticate import authenticate_stage
+from py_release.plan import Plan, Record
 from py_release.reporter import TerminalReporter
 from tests.secrets_registry import register_secret
 from tests.unit.artefacts import make_sdist, make_wheel
@@ -36,16 +40,14 @@ def _authenticate(tmp_path: Path, url: str, user: str, password: str) -> tuple[P
          "attestations": "false"},
     )  # fmt: skip
     log = io.StringIO()
-    pipeline = Pipeline(
+    env = release_environment(
         config=config,
         context=CONTEXT,
         reporter=TerminalReporter(verbose=True, out=log, err=log),
         session=requests.Session(),
     )
-    plan = Plan()
-    for stage in (pipeline.configure, pipeline.decide, pipeline.build, pipeline.check):
-        plan = stage(plan)
-    return pipeline.authenticate(plan), log.getvalue()
+    plan = check_stage(build_stage(decide_stage(Record(), env), env), env)
+    return authenticate_stage(plan, env), log.getvalue()
 
 
 @pytest.mark.parametrize(

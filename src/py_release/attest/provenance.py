@@ -1,20 +1,35 @@
 """Reading a file's PEP 740 provenance back from the index and verifying every attestation in
-it against the expected Trusted Publisher."""
+it against the expected Trusted Publisher: for the verify stage, and for the GitHub Release,
+which keeps the index's attestations of files the index already had."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
 
 import pydantic
 import requests
 from pypi_attestations import Distribution, GitHubPublisher, Provenance, VerificationError
 from sigstore.models import TrustedRoot
 
+from py_release.attest.sign import transparency_log_url
+from py_release.attest.trust import load_trust_config
 from py_release.attest.verify import verify_attestation
+from py_release.distributions.files import DistFile
+from py_release.errors import ReleaseError
+from py_release.index.repositories import IndexInfo
+from py_release.plan import AttestationRecord
 
 TIMEOUT = (10, 60)
 
 
 class ProvenanceError(Exception):
     """The provenance is missing, unreadable or does not verify; the message says which."""
+
+
+class AttestationCheckError(ReleaseError):
+    """The index does not serve verifiable attestations for what was uploaded."""
 
 
 def fetch_provenance(session: requests.Session, url: str) -> Provenance:
@@ -63,3 +78,104 @@ def verify_provenance(
     if count == 0:
         raise ProvenanceError(f"the provenance of {dist.name} holds no attestations")
     return count
+
+
+def _verified_provenance(
+    record: AttestationRecord,
+    dist: DistFile,
+    url: str,
+    *,
+    trusted_root: TrustedRoot | None,
+    session: requests.Session,
+) -> Provenance:
+    """The provenance at ``url``, every attestation in it verified for ``dist`` against the
+    publisher that signed ``record``; ``ProvenanceError`` otherwise."""
+    provenance = fetch_provenance(session, url)
+    verify_provenance(
+        provenance,
+        GitHubPublisher(repository=record.repository, workflow=record.workflow),
+        Distribution(name=dist.name, digest=dist.hashes.sha256),
+        trusted_root=trusted_root,
+    )
+    return provenance
+
+
+def check_provenance(
+    records: Sequence[AttestationRecord],
+    dists: Sequence[DistFile],
+    *,
+    index: IndexInfo,
+    project: str,
+    version: str,
+    trust_config_path: Path | None,
+    session: requests.Session,
+) -> tuple[AttestationRecord, ...]:
+    """Read each file's provenance back from the index and verify it against the publisher
+    that signed it."""
+    trusted_root = load_trust_config(trust_config_path).trusted_root if trust_config_path else None
+    by_name = {dist.name: dist for dist in dists}
+    checked = []
+    for record in records:
+        try:
+            _verified_provenance(
+                record, by_name[record.file], index.provenance_url(project, version, record.file),
+                trusted_root=trusted_root, session=session,
+            )  # fmt: skip
+        except ProvenanceError as exc:
+            raise AttestationCheckError(
+                str(exc),
+                "the files are uploaded; their provenance on the index could not be verified "
+                "against this repository and workflow. Check the index's page for the release",
+            ) from None
+        checked.append(replace(record, verified=True))
+    return tuple(checked)
+
+
+def adopt_index_attestations(
+    records: Sequence[AttestationRecord],
+    dists: Sequence[DistFile],
+    not_sent: set[str],
+    *,
+    index: IndexInfo,
+    project: str,
+    version: str,
+    trust_config_path: Path | None,
+    session: requests.Session,
+    log: Callable[[str], None],
+) -> tuple[AttestationRecord, ...]:
+    """For files this run did not send (``not_sent``: the index had them), put the index's own
+    attestation in place of the one signed now, so that what is published beside them (the
+    GitHub Release's assets) is what the index holds, and a re-run offers the same bytes as the
+    run that uploaded them.
+
+    The index's attestation must verify for the file against the publisher that signs now;
+    when the index has none, or names another publisher, this run's attestation is kept and
+    the log says why.
+    """
+    trusted_root = load_trust_config(trust_config_path).trusted_root if trust_config_path else None
+    by_name = {dist.name: dist for dist in dists}
+    adopted: list[AttestationRecord] = []
+    for record in records:
+        if record.file not in not_sent:
+            adopted.append(record)
+            continue
+        try:
+            provenance = _verified_provenance(
+                record, by_name[record.file], index.provenance_url(project, version, record.file),
+                trusted_root=trusted_root, session=session,
+            )  # fmt: skip
+        except ProvenanceError as exc:
+            log(f"{record.file}: keeping this run's attestation ({exc})")
+            adopted.append(record)
+            continue
+        held = provenance.attestation_bundles[0].attestations[0]
+        # The signer writes model_dump_json() too, so the bytes match the uploading run's file.
+        Path(record.path).write_text(held.model_dump_json(), encoding="utf-8")
+        log(f"{record.file}: already on the index; its attestation there is the one kept")
+        entry = held.verification_material.transparency_entries[0]
+        log_index = str(entry.get("logIndex", "")) if isinstance(entry, dict) else ""
+        log_url = transparency_log_url(log_index, trust_config_path)
+        adopted.append(
+            replace(record, reused=True, verified=True, log_index=log_index, log_url=log_url)
+        )
+    return tuple(adopted)

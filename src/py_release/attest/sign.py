@@ -1,29 +1,33 @@
-"""The signing stage: one PEP 740 publish attestation per distribution, written beside it as
+"""The sign stage: one PEP 740 publish attestation per distribution, written beside it as
 ``<file>.publish.attestation``, signed with Sigstore from the job's identity.
 
 Every target is checked before anything is signed, and the files are written only after every
-distribution is signed, so a failure never leaves a release half-signed.
+distribution is signed, so a failure never leaves a release half-signed. sigstore and
+pypi-attestations are imported only when something is signed: together they are most of a
+second of start-up, and dry runs and password runs never need them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-
-import pydantic
-import requests
-import sigstore.errors
-from pypi_attestations import Attestation, AttestationError, Distribution
-from sigstore._internal.fulcio.client import ExpiredCertificate
-from sigstore.models import ClientTrustConfig
-from sigstore.oidc import ExpiredIdentity, IdentityError, IdentityToken
-from sigstore.sign import SigningContext
+from typing import TYPE_CHECKING
 
 from py_release.distributions.files import DistFile
-from py_release.errors import ReleaseError
+from py_release.errors import ReleaseError, TrustedPublishingError
+from py_release.github.context import GitHubContext
+from py_release.index.trusted_publishing import unverified_claims
+from py_release.plan import AttestationRecord
 from py_release.secrets import Secret
+
+if TYPE_CHECKING:
+    from pypi_attestations import Attestation
+    from sigstore.models import ClientTrustConfig
+
+    from py_release.environment import Environment
+    from py_release.plan import Plan
 
 SUFFIX = ".publish.attestation"
 # Fulcio extensions naming the repository and the workflow run that signed.
@@ -88,6 +92,9 @@ def plan_signing(
 
     Raises ``SigningError`` naming every attestation file that is not ours, before any signing.
     """
+    import pydantic
+    from pypi_attestations import Attestation
+
     to_sign: list[DistFile] = []
     reused: list[SignedFile] = []
     foreign: list[str] = []
@@ -122,6 +129,13 @@ def sign_distributions(
     """Sign every file, then write every attestation; raise ``SigningError`` with a hint."""
     if not dists:
         return []
+    import requests
+    import sigstore.errors
+    from pypi_attestations import Attestation, AttestationError, Distribution
+    from sigstore._internal.fulcio.client import ExpiredCertificate
+    from sigstore.oidc import ExpiredIdentity, IdentityError, IdentityToken
+    from sigstore.sign import SigningContext
+
     signed: list[tuple[DistFile, Attestation]] = []
     try:
         context = SigningContext.from_trust_config(trust_config)
@@ -154,3 +168,106 @@ def sign_distributions(
         identity, log_index = _describe(attestation)
         results.append(SignedFile(dist, path, identity, log_index, reused=False))
     return results
+
+
+# -- the stage -----------------------------------------------------------------------------
+
+
+def sign_stage(plan: Plan, env: Environment) -> Plan:
+    """The plan with an attestation for every file, or why none are made (attestations off,
+    a password run, a dry run)."""
+    if not env.config.attestations:
+        return plan.with_stage("sign", "skipped", "attestations is false")
+    if plan.decision.credentials == "password":
+        env.reporter.warning(
+            "attestations is true, but a password was given, which disables Trusted "
+            "Publishing; PEP 740 attestations need it, so none are made. Set "
+            "attestations: false to silence this.",
+            title="attestations input ignored",
+        )
+        return plan.with_stage(
+            "sign", "skipped", "attestations need Trusted Publishing; a password was given"
+        )
+    if plan.decision.dry_run:
+        return plan.with_stage(
+            "sign",
+            "skipped",
+            f"dry run: {len(plan.dists)} PEP 740 attestations would be made (no public "
+            "transparency-log entries for a run that publishes nothing)",
+        )
+    records = _sign_records(plan.dists, env)
+    made = sum(1 for r in records if not r.reused)
+    detail = f"{made} attestations signed"
+    if made != len(records):
+        detail += f", {len(records) - made} reused (made earlier by this workflow)"
+    return replace(plan, attestations=records).with_stage("sign", "done", detail)
+
+
+def signer_from_claims(claims: Mapping[str, object]) -> Signer | None:
+    """Who the certificate will name: Fulcio takes the repository and the build config (the
+    top-level workflow) from these claims of the signing ID token."""
+    repository = claims.get("repository")
+    workflow_ref = claims.get("workflow_ref")
+    if not isinstance(repository, str) or not isinstance(workflow_ref, str):
+        return None
+    workflow_file = workflow_ref.split("@", 1)[0].rsplit("/", 1)[-1]
+    return Signer(repository, workflow_file) if repository and workflow_file else None
+
+
+def expected_signer(context: GitHubContext) -> Signer:
+    if not context.repository or not context.workflow_file:
+        raise ReleaseError(
+            "cannot tell which repository and workflow sign the attestations "
+            "(GITHUB_REPOSITORY / GITHUB_WORKFLOW_REF are not set)",
+            "run in GitHub Actions (or under act with the release sandbox), or set "
+            "attestations: false",
+        )
+    return Signer(context.repository, context.workflow_file)
+
+
+def transparency_log_url(log_index: str, trust_config_path: Path | None) -> str:
+    """The entry in the public transparency log's search; none for a private Sigstore."""
+    if trust_config_path is not None or not log_index:
+        return ""
+    return f"https://search.sigstore.dev/?logIndex={log_index}"
+
+
+def _sign_records(dists: Sequence[DistFile], env: Environment) -> tuple[AttestationRecord, ...]:
+    """Sign every distribution not already signed by this workflow; nothing half-done."""
+    from py_release.attest.trust import load_trust_config
+
+    trust_config_path = env.config.sigstore_trust_config
+    trust_config = load_trust_config(trust_config_path)
+    try:
+        id_token = env.id_tokens("sigstore")
+    except TrustedPublishingError as exc:
+        raise ReleaseError(
+            f"the ID token for signing could not be obtained: {exc.message}",
+            "this came after a successful Trusted Publishing exchange, which suggests a "
+            "transient error: re-run the job",
+        ) from None
+    reporter = env.reporter
+    reporter.mask(id_token)
+    signer = signer_from_claims(unverified_claims(id_token)) or expected_signer(env.context)
+    to_sign, reused = plan_signing(dists, signer)
+    signed: list[SignedFile] = []
+    if to_sign:
+        with reporter.group(f"Sign {len(to_sign)} files with Sigstore (PEP 740)"):
+            signed = sign_distributions(to_sign, id_token, trust_config)
+            for item in signed:
+                reporter.info(f"{item.path.name}: {item.identity} (log index {item.log_index})")
+    for item in reused:
+        reporter.info(f"{item.path.name}: made earlier by this workflow for this file, reused")
+    return tuple(
+        AttestationRecord(
+            file=item.dist.name,
+            path=str(item.path),
+            identity=item.identity,
+            log_index=item.log_index,
+            reused=item.reused,
+            repository=signer.repository,
+            workflow=signer.workflow_file,
+            log_url=transparency_log_url(item.log_index, trust_config_path),
+        )
+        for item in (*reused, *signed)
+    )

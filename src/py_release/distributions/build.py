@@ -1,4 +1,5 @@
-"""Build the sdist, then the wheel from that sdist, each in a fresh isolated environment.
+"""The build stage: build the sdist, then the wheel from that sdist, each in a fresh isolated
+environment; or take the ready files in packages-dir.
 
 Building the wheel from the sdist (not from the checkout) makes a broken sdist fail here,
 before a user installs it. ``build``'s public API does the work; ``uv`` installs the build
@@ -13,16 +14,21 @@ import subprocess
 import tarfile
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import pyproject_hooks
 from build import BuildBackendException, BuildException, ProjectBuilder
 from build.env import DefaultIsolatedEnv, Installer
 
-from py_release.distributions.files import DistFile
+from py_release.distributions.files import DistFile, scan_packages_dir
 from py_release.distributions.integrity import check_sdist
-from py_release.errors import BuildError
+from py_release.errors import BuildError, NoDistributionsError
+
+if TYPE_CHECKING:
+    from py_release.environment import Environment
+    from py_release.plan import Plan
 
 Log = Callable[[str], None]
 BuildKind = Literal["sdist", "wheel"]
@@ -127,3 +133,64 @@ def _extract(sdist: Path, into: Path) -> Path:
         top = archive.getnames()[0].split("/", 1)[0]
         archive.extractall(into, filter="data")
     return into / top
+
+
+def build_stage(plan: Plan, env: Environment) -> Plan:
+    """The plan with its distributions: built now, or the ready files of packages-dir."""
+    folder = env.config.packages_dir
+    if not plan.decision.build:
+        contents = scan_packages_dir(folder)
+        _refuse_impostors(contents.not_files)
+        for entry in contents.ignored:
+            env.reporter.warning(
+                f"{entry} is not a distribution and will not be uploaded", title="packages-dir"
+            )
+        if not contents.dists:
+            raise NoDistributionsError(
+                f"packages-dir '{folder}' holds no distributions (.whl, .tar.gz)",
+                "build them before this step, or set build to true (or auto) to let "
+                "py-release build the project in project-dir",
+            )
+        names = ", ".join(d.name for d in contents.dists)
+        return replace(plan, dists=contents.dists).with_stage(
+            "build", "skipped", f"using ready files from {folder}: {names}"
+        )
+    with env.reporter.group(f"Build {env.config.project_dir}"):
+        dists = _build_into(folder, env)
+    names = ", ".join(d.name for d in dists)
+    return replace(plan, dists=dists, built=True).with_stage(
+        "build", "done", f"built {names} (wheel from the sdist)"
+    )
+
+
+def _build_into(folder: Path, env: Environment) -> tuple[DistFile, ...]:
+    """Build in a scratch folder, then move the results into ``folder``: a failed build
+    leaves packages-dir as it was."""
+    others = scan_packages_dir(folder).dists
+    with tempfile.TemporaryDirectory(prefix="py-release-out-") as scratch:
+        built = build_distributions(
+            env.config.project_dir, Path(scratch), verbose=env.config.verbose, log=env.reporter.info
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        placed = []
+        for dist in built:
+            target = folder / dist.name
+            shutil.move(dist.path, target)
+            placed.append(DistFile(target))
+    stale = [d.name for d in others if d.name not in {p.name for p in placed}]
+    if stale:
+        env.reporter.warning(
+            f"{folder} also holds {', '.join(stale)}; only the files just built are used",
+            title="packages-dir",
+        )
+    return tuple(placed)
+
+
+def _refuse_impostors(not_files: Sequence[Path]) -> None:
+    if not_files:
+        raise NoDistributionsError(
+            "these look like distributions but are not regular files: "
+            + ", ".join(str(p) for p in not_files),
+            "download artifacts with merge-multiple: true (or move the files up) so "
+            "packages-dir holds the .whl and .tar.gz files themselves",
+        )

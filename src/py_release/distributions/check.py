@@ -1,9 +1,11 @@
-"""Every check a distribution must pass before anything is uploaded, collected in one report."""
+"""The check stage: every check a distribution must pass before anything is uploaded,
+collected in one report."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
@@ -19,7 +21,11 @@ from py_release.distributions.metadata import (
 )
 from py_release.distributions.twine_check import strict_twine_check
 from py_release.distributions.version import is_local, tag_matches
-from py_release.errors import Problem
+from py_release.errors import CheckFailed, Problem
+
+if TYPE_CHECKING:
+    from py_release.environment import Environment
+    from py_release.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -162,3 +168,42 @@ def check_distributions(dists: Sequence[DistFile], options: CheckOptions) -> Che
         problems += dist_problems
     problems += _release_problems(checked, options)
     return CheckReport(tuple(checked), tuple(problems))
+
+
+def check_stage(plan: Plan, env: Environment) -> Plan:
+    """The plan with its check report; refused (with the report, so the summary still names
+    the project and version) when any file has a problem."""
+    config = env.config
+    options = CheckOptions(
+        verify_metadata=config.verify_metadata,
+        refuse_local_versions=plan.decision.index.is_pypi,
+        tag=env.context.tag,
+        check_tag=config.check_tag,
+        max_file_size=config.max_file_size,
+    )
+    with env.reporter.group(f"Check {len(plan.dists)} files"):
+        report = check_distributions(plan.dists, options)
+        for problem in report.problems:
+            env.reporter.error(f"{problem.message}\nhint: {problem.hint}", title=problem.file)
+        for checked in report.checked:
+            env.reporter.detail(f"{checked.dist.name}: passed")
+    plan = replace(plan, report=report)
+    if report.problems:
+        return plan.refused(CheckFailed(report.problems))
+    if config.print_hash:
+        _print_hashes(plan.dists, env)
+    checks = "strict twine check, metadata, PyPI rules, names, integrity, size"
+    if options.tag and config.check_tag != "false":
+        checks += f", tag {options.tag}"
+    env.reporter.info(f"{plan.project} {plan.version}: all {len(plan.dists)} files pass")
+    return plan.with_stage("check", "done", f"{len(plan.dists)} files pass: {checks}")
+
+
+def _print_hashes(dists: Sequence[DistFile], env: Environment) -> None:
+    with env.reporter.group("File hashes"):
+        for dist in dists:
+            hashes = dist.hashes
+            env.reporter.info(
+                f"{dist.name}\n  SHA256: {hashes.sha256}\n  MD5: {hashes.md5}\n"
+                f"  BLAKE2-256: {hashes.blake2_256}"
+            )

@@ -1,17 +1,23 @@
 """What the index already holds for a project: file names and sha256, read from its simple API
-(PEP 691 JSON, or HTML with ``#sha256=`` fragments) through ``pypi-simple``."""
+(PEP 691 JSON, or HTML with ``#sha256=`` fragments) through ``pypi-simple``; and the query
+step before the upload, which settles what is sent and what is refused."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import requests
 from packaging.utils import canonicalize_name
 
-from py_release.errors import IndexQueryError
+from py_release.errors import ExistingFilesError, IndexQueryError
 from py_release.index.repositories import IndexInfo
 from py_release.secrets import Secret
+
+if TYPE_CHECKING:
+    from py_release.environment import Environment
+    from py_release.plan import FileStatus, Plan
 
 TIMEOUT = (10, 60)
 
@@ -94,3 +100,47 @@ def existing_files(
         package.filename: IndexFile(package.filename, package.digests.get("sha256"), package.url)
         for package in page.packages
     }
+
+
+def query_stage(plan: Plan, env: Environment) -> Plan:
+    """Each file's status against what the index holds. Identical files are never sent again
+    (only reported); a file of the same name with other contents refuses the whole release
+    before any upload (a dry run warns instead)."""
+    decision = plan.decision
+    on_index = existing_files(
+        decision.index,
+        plan.project,
+        session=env.session,
+        user=env.config.user,
+        password=env.config.password,
+        version=plan.version,
+    )
+    statuses: dict[str, FileStatus] = dict(plan.statuses)
+    same: list[str] = []
+    differs: list[str] = []
+    for dist in plan.dists:
+        found = on_index.get(dist.name)
+        if found is None:
+            statuses[dist.name] = "would upload" if decision.dry_run else "pending"
+        elif found.sha256 in (None, dist.hashes.sha256):
+            same.append(dist.name)
+            statuses[dist.name] = "already on index"
+        else:
+            differs.append(dist.name)
+            statuses[dist.name] = "differs on index"
+    if same:
+        env.reporter.info(
+            f"{len(same)} files are already on the index and will not be sent again: "
+            + ", ".join(same)
+        )
+    if differs:
+        problem = ExistingFilesError(
+            "the index already has files of these names with other contents: " + ", ".join(differs),
+            "a published file can never be replaced: release a new version",
+        )
+        if not decision.dry_run:
+            raise problem
+        env.reporter.warning(
+            f"a real run would fail: {problem.message} ({problem.hint})", title="index"
+        )
+    return replace(plan, on_index=on_index, statuses=statuses)

@@ -1,158 +1,243 @@
-"""Uploading one file through twine's own classes (``PackageFile``, ``Repository``), and deciding
-what each answer of the index means."""
+"""The upload stage: a bounded pool of uploads, each retried with backoff, and after any
+failed or ambiguous attempt the index is asked whether the file arrived before it is sent again.
+
+The first file goes alone when the project does not exist yet (it creates the project); the
+rest go in parallel. twine's ``Repository`` streams each file from disk; every worker thread has
+its own, as requests' sessions are not meant to be shared between threads.
+"""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
-from contextlib import redirect_stdout
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING
 
 import requests
-from requests.adapters import HTTPAdapter
-from requests.models import PreparedRequest
-from twine.package import PackageFile
 from twine.repository import Repository
-from urllib3.util.retry import Retry
 
 from py_release.distributions.files import DistFile
-from py_release.errors import AuthenticationError, UploadError
-from py_release.index.retry import is_transient
-from py_release.secrets import Secret
+from py_release.errors import ReleaseError, UploadError
+from py_release.index.credentials import Credentials
+from py_release.index.query import existing_files
+from py_release.index.repositories import IndexInfo
+from py_release.index.retry import RetryPolicy
+from py_release.index.send import Attempt, Outcome, open_repository, refusal, send_once
+from py_release.reporter import Reporter
 
-Answer = Literal["ok", "exists", "auth", "redirect", "error"]
-Outcome = Literal["uploaded", "skipped", "already on index"]
-
-
-def classify_answer(status: int, reason: str, body: str) -> Answer:
-    """What an upload response means.
-
-    An existing file is 409 (pypiserver, devpi) or 400 whose reason or body says "already
-    exist" (PyPI keeps that prefix for exactly this, warehouse#3482); twine decides the same way
-    but only lets PyPI use it, so we decide ourselves for every index.
-    """
-    if 200 <= status < 300:
-        return "ok"
-    if status == 409 or (status == 400 and "already exist" in f"{reason} {body}".lower()):
-        return "exists"
-    if status in (401, 403):
-        return "auth"
-    if 300 <= status < 400:
-        return "redirect"
-    return "error"
+if TYPE_CHECKING:
+    from py_release.environment import Environment
+    from py_release.plan import Plan
 
 
-class _TimeoutAdapter(HTTPAdapter):
-    """Gives every request a timeout; twine's uploads have none, and a stalled index would
-    hang the release. (requests has no session-wide timeout setting.)"""
-
-    def __init__(self, timeout: tuple[float, float], retries: Retry) -> None:
-        super().__init__(max_retries=retries)
-        self._timeout = timeout
-
-    def send(self, request: PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self._timeout
-        return super().send(request, **kwargs)
-
-
-def open_repository(
-    upload_url: str,
-    user: str,
-    password: Secret | None,
-    *,
-    timeout: tuple[float, float] = (10.0, 180.0),
-) -> Repository:
-    repository = Repository(
-        upload_url, user, password.reveal() if password else None, disable_progress_bar=True
+def upload_stage(plan: Plan, env: Environment) -> Plan:
+    """Send every pending file (wheels first, as twine does: a project's page shows its sdist
+    last); what could be sent is, and the plan records it even when another file failed."""
+    decision = plan.decision
+    if decision.dry_run:
+        would = plan.count("would upload")
+        return plan.with_stage("upload", "skipped", f"dry run: {would} files would be uploaded")
+    already = plan.count("already on index")
+    jobs = [
+        UploadJob(dist, tuple(Path(r.path) for r in plan.attestations if r.file == dist.name))
+        for dist in sorted(plan.dists, key=lambda d: (d.kind != "wheel", d.name))
+        if plan.statuses.get(dist.name) == "pending"
+    ]
+    config = env.config
+    uploader = Uploader(
+        index=decision.index,
+        project=plan.project,
+        credentials=plan.credentials,
+        reporter=env.reporter,
+        concurrency=config.concurrency,
+        skip_existing=config.skip_existing,
+        retry=env.retry,
+        sleep=env.sleep,
     )
-    # Our uploader decides about retries (it asks the index what arrived first); only reads
-    # keep urllib3's own retries, as twine sets them.
-    adapter = _TimeoutAdapter(timeout, Retry(total=3, allowed_methods=["GET"], connect=3))
-    for scheme in ("http://", "https://"):
-        repository.session.mount(scheme, adapter)
-    return repository
+    title = f"Upload {len(jobs)} files to {decision.index.display}"
+    with env.reporter.group(f"{title} ({config.concurrency} at a time)"):
+        outcomes, failures = uploader.upload(jobs, project_exists=bool(plan.on_index))
+    for name, outcome in outcomes.items():
+        plan = plan.with_status(name, outcome)
+    if failures:
+        return plan.refused(summarise_failures(failures, outcomes))
+    detail = f"{plan.count('uploaded')} uploaded, {plan.count('skipped')} skipped"
+    if already:
+        detail += f"; {already} were already on the index (not sent again)"
+    return plan.with_stage("upload", "done", detail)
 
 
 @dataclass(frozen=True)
-class Attempt:
-    """What one attempt to send a file came to."""
-
-    answer: Answer | Literal["transient"]
-    status: int | None
-    reason: str
-    retry_after: str | None = None
-    location: str = ""
+class UploadJob:
+    dist: DistFile
+    attestations: tuple[Path, ...] = ()
 
 
-def _reason(response: requests.Response) -> str:
-    body = (response.text or "").strip()
-    # PyPI puts its message in the reason phrase; pypiserver and others in the body.
-    first_line = body.splitlines()[0][:300] if body and "<html" not in body.lower() else ""
-    return " ".join(part for part in (response.reason, first_line) if part).strip()
+class Uploader:
+    """Uploads jobs to one index; collaborators are passed in, no I/O until ``upload``."""
 
+    def __init__(
+        self,
+        *,
+        index: IndexInfo,
+        project: str,
+        credentials: Credentials,
+        reporter: Reporter,
+        concurrency: int = 4,
+        skip_existing: bool = False,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.index = index
+        self.project = project
+        self.credentials = credentials
+        self.reporter = reporter
+        self.concurrency = max(1, concurrency)
+        self.skip_existing = skip_existing
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng or random.Random()  # noqa: S311 -- jitter, not cryptography
+        self._local = threading.local()
+        self._repositories: list[Repository] = []
+        self._lock = threading.Lock()
 
-def send_once(repository: Repository, dist: DistFile, attestations: Sequence[Path] = ()) -> Attempt:
-    """One attempt to upload ``dist``; never raises for the network or the index's answer."""
-    package = PackageFile.from_filename(str(dist.path), comment=None)
-    if attestations:
-        package.add_attestations([str(path) for path in attestations])
-    try:
-        # twine's Repository announces each upload with rich.print; our reporter does that.
-        # max_redirects=1: one request, no silent resends by twine; our uploader retries.
-        with redirect_stdout(io.StringIO()):
-            response = repository.upload(package, max_redirects=1)
-    except requests.RequestException as exc:
-        return Attempt("transient", None, f"{type(exc).__name__}: {exc}")
-    reason = _reason(response)
-    answer = classify_answer(response.status_code, response.reason or "", response.text or "")
-    if answer == "error" and is_transient(response.status_code):
-        return Attempt(
-            "transient", response.status_code, reason, response.headers.get("Retry-After")
+    # -- the pool ------------------------------------------------------------------------
+
+    def upload(
+        self, jobs: Sequence[UploadJob], *, project_exists: bool
+    ) -> tuple[dict[str, Outcome], dict[str, UploadError]]:
+        """Send every job; return each file's outcome and each file's final error.
+
+        One file's failure does not stop the others: what can be uploaded is, so a re-run has
+        less to do.
+        """
+        outcomes: dict[str, Outcome] = {}
+        failures: dict[str, UploadError] = {}
+        remaining = list(jobs)
+        try:
+            if remaining and not project_exists:
+                first = remaining.pop(0)
+                self._run_one(first, outcomes, failures)
+                if failures:
+                    # Without the project, every other file would fail the same way.
+                    return outcomes, failures
+            with ThreadPoolExecutor(
+                max_workers=self.concurrency, thread_name_prefix="upload"
+            ) as pool:
+                futures = [pool.submit(self._run_one, job, outcomes, failures) for job in remaining]
+                for future in as_completed(futures):
+                    future.result()
+        finally:
+            for repository in self._repositories:
+                repository.close()
+        return outcomes, failures
+
+    def _run_one(
+        self, job: UploadJob, outcomes: dict[str, Outcome], failures: dict[str, UploadError]
+    ) -> None:
+        try:
+            outcome = self.send_with_retries(job)
+        except UploadError as error:
+            with self._lock:
+                failures[job.dist.name] = error
+            self.reporter.warning(f"{job.dist.name}: {error.message}", title="upload")
+            return
+        with self._lock:
+            outcomes[job.dist.name] = outcome
+        self.reporter.info(f"{job.dist.name}: {outcome}")
+
+    # -- one file --------------------------------------------------------------------------
+
+    def _repository(self) -> Repository:
+        repository: Repository | None = getattr(self._local, "repository", None)
+        if repository is None:
+            repository = open_repository(
+                self.index.upload_url,
+                self.credentials.user,
+                self.credentials.password(),
+                timeout=self.retry.timeout,
+            )
+            self._local.repository = repository
+            with self._lock:
+                self._repositories.append(repository)
+        return repository
+
+    def send_with_retries(self, job: UploadJob) -> Outcome:
+        """Send one file until it is on the index, the index refuses it, or retries run out."""
+        started = self._clock()
+        renewed = False
+        attempt_number = 0
+        while True:
+            attempt_number += 1
+            repository = self._repository()
+            password = self.credentials.password()
+            repository.session.auth = (
+                (self.credentials.user, password.reveal()) if password else None
+            )
+            attempt = send_once(repository, job.dist, job.attestations)
+            if attempt.answer == "ok":
+                return "uploaded"
+            if attempt.answer == "exists":
+                # Our own earlier attempt may have landed (the answer was lost on the way).
+                if self._arrived(job.dist):
+                    return "uploaded" if attempt_number > 1 else "already on index"
+                if self.skip_existing:
+                    return "skipped"
+                raise refusal(job.dist, attempt, skip_existing=self.skip_existing)
+            if attempt.answer == "auth" and not renewed and "expired" in attempt.reason.lower():
+                renewed = self.credentials.renew()
+                if renewed:
+                    attempt_number -= 1  # a renewed token is not a failed attempt
+                    continue
+            if attempt.answer != "transient":
+                raise refusal(job.dist, attempt, skip_existing=self.skip_existing)
+            if self._arrived(job.dist):
+                # The index took the file but the answer was lost: done, and not sent twice.
+                return "uploaded"
+            self._wait_or_give_up(job, attempt, attempt_number, started)
+
+    def _wait_or_give_up(
+        self, job: UploadJob, attempt: Attempt, attempt_number: int, started: float
+    ) -> None:
+        delay = self.retry.delay(attempt_number, attempt.retry_after, self._rng)
+        spent = self._clock() - started
+        if attempt_number >= self.retry.attempts or spent + delay > self.retry.total:
+            raise refusal(job.dist, attempt, skip_existing=self.skip_existing)
+        self.reporter.info(
+            f"{job.dist.name}: attempt {attempt_number} failed "
+            f"({attempt.status or ''} {attempt.reason}); trying again in {delay:.1f} s"
         )
-    return Attempt(
-        answer, response.status_code, reason, location=response.headers.get("Location", "")
-    )
+        self._sleep(delay)
+
+    def _arrived(self, dist: DistFile) -> bool:
+        """Whether the index lists this file with this sha256."""
+        try:
+            with requests.Session() as session:
+                listed = existing_files(self.index, self.project, session=session)
+        except (ReleaseError, requests.RequestException):
+            return False  # the index cannot say: treat as not arrived, and try again
+        found = listed.get(dist.name)
+        return found is not None and found.sha256 == dist.hashes.sha256
 
 
-def refusal(dist: DistFile, attempt: Attempt, *, skip_existing: bool) -> UploadError:
-    """The error for an answer that is final: the index's reason and what to do."""
-    status = f"{attempt.status} {attempt.reason}".strip()
-    if attempt.answer == "exists":
-        return UploadError(
-            f"the index already has {dist.name} with other contents ({status})",
-            "a published file can never be replaced: release a new version"
-            if not skip_existing
-            else "the index refused the file as existing; release a new version",
-        )
-    if attempt.answer == "auth":
-        return AuthenticationError(
-            f"the index refused the credentials for {dist.name} ({status})",
-            "check the user and password inputs: for PyPI use user __token__ and an API token "
-            "(pypi-...), or leave password empty to use Trusted Publishing",
-        )
-    if attempt.answer == "redirect":
-        return UploadError(
-            f"the index redirected the upload of {dist.name} to {attempt.location}",
-            "set repository-url to the final upload URL (a missing trailing slash is the usual "
-            "cause)",
-        )
-    if "attestation" in attempt.reason.lower():
-        return UploadError(
-            f"the index refused the attestation of {dist.name}: {status}",
-            "the index checks that the attestation was signed by this project's trusted "
-            "publisher (repository and workflow file) for exactly this file: check the "
-            "publisher's settings, or set attestations: false to upload without",
-        )
-    if attempt.answer == "transient":
-        return UploadError(
-            f"uploading {dist.name} kept failing: {status}",
-            "the index or the network is having trouble; re-run the job later: files already "
-            "on the index are not sent again",
-        )
-    return UploadError(
-        f"the index refused {dist.name}: {status}",
-        "read the index's reason above; fix the file or the version and run again",
-    )
+def summarise_failures(
+    failures: Mapping[str, UploadError], outcomes: Mapping[str, Outcome]
+) -> UploadError:
+    """One error naming every file that failed and what did get uploaded."""
+    failed = "; ".join(f"{name}: {error.message}" for name, error in sorted(failures.items()))
+    done = sorted(name for name, outcome in outcomes.items() if outcome == "uploaded")
+    there = sorted(name for name, outcome in outcomes.items() if outcome != "uploaded")
+    message = f"{len(failures)} files were not uploaded: {failed}"
+    if done:
+        message += f". Uploaded: {', '.join(done)}"
+    if there:
+        message += f". Already on the index: {', '.join(there)}"
+    hints = sorted({error.hint for error in failures.values()})
+    return UploadError(message, " / ".join(hints) + " (a re-run sends only what is missing)")

@@ -1,4 +1,5 @@
-"""``py-release doctor`` run inside the action on the workflow that is running it.
+"""The audit stage: ``py-release doctor`` run inside the action on the workflow that is running
+it; and the doctor command's audit of the files it is given.
 
 The runner names that workflow in ``GITHUB_WORKFLOW_REF``
 (``owner/repo/.github/workflows/release.yml@refs/tags/v1.0.0``); its file is in the checked-out
@@ -9,13 +10,19 @@ outside Actions, has nothing to audit: the preflight says so and the release goe
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from py_release.errors import ReleaseError
 from py_release.github.context import GitHubContext
-from py_release.workflow.doctor import audit, failures
+from py_release.workflow.doctor import audit, failures, format_finding
 from py_release.workflow.findings import Finding
+
+if TYPE_CHECKING:
+    from py_release.environment import Environment
+    from py_release.plan import Record
+    from py_release.reporter import Reporter
 
 
 class WorkflowAuditFailed(ReleaseError):
@@ -91,15 +98,77 @@ def run_preflight(context: GitHubContext) -> Preflight:
     return Preflight(relative, tuple(audit(text, relative)))
 
 
-def enforce(preflight: Preflight) -> None:
+def audit_failure(preflight: Preflight) -> WorkflowAuditFailed | None:
     """``doctor: error``: a failed checklist item stops the release before anything is built."""
     failed = failures(preflight.findings)
     if not failed:
-        return
+        return None
     lines = [f"{preflight.workflow} fails {len(failed)} item(s) of the release checklist:"]
     lines += [f"  - {f.check}: {f.message}" for f in failed]
-    raise WorkflowAuditFailed(
+    return WorkflowAuditFailed(
         "\n".join(lines),
         "\n".join(dict.fromkeys(f.fix for f in failed))
         + "\n(or set doctor: warn to report these without stopping the release)",
     )
+
+
+def audit_stage(record: Record, env: Environment) -> Record:
+    """The running workflow against the release checklist; ``doctor: error`` refuses a failed
+    item, with the findings in the record so the summary lists them."""
+    if env.config.doctor == "off":
+        return record.with_stage("audit", "skipped", "doctor is off")
+    try:
+        preflight = run_preflight(env.context)
+    except ReleaseError as error:
+        # The runner parsed this workflow, so this is doctor's limit, not the user's error.
+        env.reporter.warning(f"doctor could not read the workflow: {error}", title="doctor")
+        return record.with_stage("audit", "skipped", "workflow unreadable")
+    if preflight.workflow is None:
+        env.reporter.info(f"doctor: nothing to audit ({preflight.skipped_because})")
+        return record.with_stage("audit", "skipped", preflight.skipped_because)
+    for finding in preflight.problems:
+        env.reporter.warning(
+            f"{finding.check}: {finding.message} — fix: {finding.fix}",
+            title=f"doctor: {preflight.workflow}",
+        )
+    record = replace(record, workflow_findings=preflight.problems)
+    if env.config.doctor == "error":
+        refusal = audit_failure(preflight)
+        if refusal is not None:
+            return record.refused(refusal)
+    count = len(preflight.problems)
+    detail = f"{preflight.workflow}: " + (
+        f"{count} finding(s), see below" if count else "every checklist item passes"
+    )
+    return record.with_stage("audit", "done", detail)
+
+
+def audit_files(paths: list[Path], reporter: Reporter) -> None:
+    """``py-release doctor``: print every finding of every file; raise ``ReleaseError``
+    listing every failed item."""
+    if not paths:
+        raise ReleaseError(
+            "no workflow files in .github/workflows",
+            "run from the repository's root, or name the files: py-release doctor release.yml",
+        )
+    failed: list[str] = []
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise ReleaseError(
+                f"cannot read {path}: {error.strerror}", "pass an existing workflow file"
+            ) from None
+        reporter.info(f"== {path}")
+        for finding in audit(text, str(path)):
+            for line in format_finding(finding):
+                reporter.info(line)
+            if finding.level == "fail":
+                failed.append(f"{path}: {finding.check}: {finding.message}")
+    if failed:
+        raise ReleaseError(
+            f"{len(failed)} release security check(s) failed:\n"
+            + "\n".join(f"  - {item}" for item in failed),
+            "apply the fix printed under each FAIL line, then run py-release doctor again",
+        )
+    reporter.info(f"doctor: no failures in {len(paths)} workflow file(s)")

@@ -1,4 +1,5 @@
-"""Step outputs and the job summary, from the plan (also after a failure)."""
+"""Step outputs and the job summary, from the plan, or after an early failure from what was
+recorded before a decision."""
 
 from __future__ import annotations
 
@@ -7,9 +8,20 @@ import json
 from py_release.distributions.contents import list_contents
 from py_release.distributions.files import DistFile
 from py_release.errors import ReleaseError
-from py_release.plan import STAGES, Plan
+from py_release.plan import STAGES, Plan, Record
 from py_release.reporter import Reporter
 
+OUTPUTS = (
+    "version",
+    "project",
+    "files",
+    "uploaded",
+    "skipped",
+    "dry-run",
+    "index-url",
+    "project-url",
+    "release-url",
+)
 _STATE_ICON = {"done": "✅", "skipped": "⏭️", "failed": "❌", "not configured": "⚪"}
 
 
@@ -27,7 +39,9 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", "<br>")
 
 
-def files_json(plan: Plan) -> str:
+def files_json(plan: Plan | Record) -> str:
+    if not isinstance(plan, Plan):
+        return "[]"
     return json.dumps(
         [
             {
@@ -43,10 +57,15 @@ def files_json(plan: Plan) -> str:
     )
 
 
-def outputs(plan: Plan) -> dict[str, str]:
+def outputs(record: Plan | Record) -> dict[str, str]:
+    """Every step output; before a decision, each is empty (the counts zero)."""
+    if not isinstance(record, Plan):
+        empty = dict.fromkeys(OUTPUTS, "")
+        return {**empty, "files": "[]", "uploaded": "0", "skipped": "0", "dry-run": "false"}
+    plan = record
     decision = plan.decision
     project_url = ""
-    if decision and plan.project and plan.version:
+    if plan.project and plan.version:
         project_url = decision.index.project_url(plan.project, plan.version)
     return {
         "version": plan.version,
@@ -54,8 +73,8 @@ def outputs(plan: Plan) -> dict[str, str]:
         "files": files_json(plan),
         "uploaded": str(plan.count("uploaded")),
         "skipped": str(plan.count("skipped") + plan.count("already on index")),
-        "dry-run": "true" if decision and decision.dry_run else "false",
-        "index-url": decision.index.simple_url if decision else "",
+        "dry-run": "true" if decision.dry_run else "false",
+        "index-url": decision.index.simple_url,
         "project-url": project_url,
         "release-url": plan.release_url,
     }
@@ -96,7 +115,7 @@ def _attestation_section(plan: Plan) -> list[str]:
     return lines
 
 
-def _workflow_section(plan: Plan) -> list[str]:
+def _workflow_section(plan: Plan | Record) -> list[str]:
     if not plan.workflow_findings:
         return []
     lines = [
@@ -114,10 +133,11 @@ def _workflow_section(plan: Plan) -> list[str]:
     return [*lines, ""]
 
 
-def summary_markdown(plan: Plan, failure: ReleaseError | None) -> str:
-    decision = plan.decision
-    dry = bool(decision and decision.dry_run)
-    what = f"{plan.project} {plan.version}".strip() or "release"
+def summary_markdown(record: Plan | Record, failure: ReleaseError | None) -> str:
+    plan = record if isinstance(record, Plan) else None
+    dry = bool(plan and plan.decision.dry_run)
+    what = f"{plan.project} {plan.version}".strip() if plan else ""
+    what = what or "release"
     if failure:
         heading = f"## ❌ py-release: {what} failed"
     elif dry:
@@ -127,53 +147,70 @@ def summary_markdown(plan: Plan, failure: ReleaseError | None) -> str:
     lines = [heading, ""]
     if failure:
         lines += ["```", f"error: {failure.message}", f"hint: {failure.hint}", "```", ""]
-    if decision:
-        lines += ["| | |", "|---|---|"]
-        if plan.project:
-            lines.append(f"| Project | `{plan.project}` |")
-            lines.append(f"| Version | `{plan.version}` |")
-        lines.append(f"| Index | {decision.index.display} ({_md(decision.index_reason)}) |")
-        mode = "dry run" if dry else "upload"
-        lines.append(f"| Mode | {mode} ({_md(decision.dry_run_reason)}) |")
-        if plan.project and plan.version:
-            url = decision.index.project_url(plan.project, plan.version)
-            lines.append(f"| Project page | {url} |")
-        if plan.release_url:
-            lines.append(f"| GitHub Release | {plan.release_url} |")
-        lines.append("")
-    for note in plan.notes:
+    if plan:
+        lines += _overview(plan)
+    for note in record.notes:
         lines += [note, ""]
-    if plan.dists:
-        lines += ["### Files", "", "| File | Size | SHA256 | Status |", "|---|---:|---|---|"]
+    if plan:
+        lines += _files_section(plan)
+        lines += _attestation_section(plan)
+    lines += _workflow_section(record)
+    lines += _stages_section(record, failure)
+    if plan:
         for dist in plan.dists:
-            if not dist.path.is_file():
-                continue
-            status = plan.statuses.get(dist.name, "checked" if plan.report else "built")
-            lines.append(
-                f"| `{dist.name}` | {_size(dist.size)} | `{dist.hashes.sha256}` | {status} |"
-            )
-        lines.append("")
-    lines += _attestation_section(plan)
-    lines += _workflow_section(plan)
-    if plan.stages:
-        lines += ["### Stages", "", "| Stage | Result | Detail |", "|---|---|---|"]
-        reached = {result.stage for result in plan.stages}
-        for result in plan.stages:
-            icon = _STATE_ICON[result.state]
-            lines.append(f"| {result.stage} | {icon} {result.state} | {_md(result.detail)} |")
-        if failure:
-            pending = [stage for stage in STAGES if stage not in reached]
-            if pending:
-                lines.append(f"| {pending[0]} | ❌ failed | {_md(failure.message)} |")
-        lines.append("")
-    for dist in plan.dists:
-        if dist.path.is_file():
-            lines += _contents_section(dist)
+            if dist.path.is_file():
+                lines += _contents_section(dist)
     return "\n".join(lines) + "\n"
 
 
-def publish_report(plan: Plan, reporter: Reporter, *, failure: ReleaseError | None) -> None:
+def _overview(plan: Plan) -> list[str]:
+    decision = plan.decision
+    lines = ["| | |", "|---|---|"]
+    if plan.project:
+        lines.append(f"| Project | `{plan.project}` |")
+        lines.append(f"| Version | `{plan.version}` |")
+    lines.append(f"| Index | {decision.index.display} ({_md(decision.index_reason)}) |")
+    mode = "dry run" if decision.dry_run else "upload"
+    lines.append(f"| Mode | {mode} ({_md(decision.dry_run_reason)}) |")
+    if plan.project and plan.version:
+        url = decision.index.project_url(plan.project, plan.version)
+        lines.append(f"| Project page | {url} |")
+    if plan.release_url:
+        lines.append(f"| GitHub Release | {plan.release_url} |")
+    return [*lines, ""]
+
+
+def _files_section(plan: Plan) -> list[str]:
+    if not plan.dists:
+        return []
+    lines = ["### Files", "", "| File | Size | SHA256 | Status |", "|---|---:|---|---|"]
+    for dist in plan.dists:
+        if not dist.path.is_file():
+            continue
+        status = plan.statuses.get(dist.name, "checked" if plan.report else "built")
+        lines.append(f"| `{dist.name}` | {_size(dist.size)} | `{dist.hashes.sha256}` | {status} |")
+    return [*lines, ""]
+
+
+def _stages_section(record: Plan | Record, failure: ReleaseError | None) -> list[str]:
+    if not record.stages:
+        return []
+    lines = ["### Stages", "", "| Stage | Result | Detail |", "|---|---|---|"]
+    reached = {result.stage for result in record.stages}
+    for result in record.stages:
+        icon = _STATE_ICON[result.state]
+        lines.append(f"| {result.stage} | {icon} {result.state} | {_md(result.detail)} |")
+    if failure:
+        pending = [stage for stage in STAGES if stage not in reached]
+        if pending:
+            lines.append(f"| {pending[0]} | ❌ failed | {_md(failure.message)} |")
+    return [*lines, ""]
+
+
+def publish_report(
+    record: Plan | Record, reporter: Reporter, *, failure: ReleaseError | None
+) -> None:
     """Write the step outputs and the job summary."""
-    for name, value in outputs(plan).items():
+    for name, value in outputs(record).items():
         reporter.set_output(name, value)
-    reporter.write_summary(summary_markdown(plan, failure))
+    reporter.write_summary(summary_markdown(record, failure))

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import urldefrag
-
-import requests
 
 from py_release.config import Config
 from py_release.github.context import GitHubContext
@@ -20,16 +18,16 @@ from py_release.github.releases import (
     local_assets,
     publish_release,
 )
-from py_release.plan import Plan
-from py_release.reporter import Reporter
+
+if TYPE_CHECKING:
+    from py_release.environment import Environment
+    from py_release.plan import Plan
 
 STAGE: Final = "github-release"
 
 
 def _request(plan: Plan, context: GitHubContext, tag: str, *, draft: bool) -> ReleaseRequest:
-    decision = plan.decision
-    assert decision is not None
-    index = decision.index
+    index = plan.decision.index
     file_links = {
         name: urldefrag(found.url).url for name, found in plan.on_index.items() if found.url
     }
@@ -85,41 +83,33 @@ def require_release_prerequisites(config: Config, context: GitHubContext) -> Non
         )
 
 
-def _with_index_attestations(
-    plan: Plan, config: Config, session: requests.Session, reporter: Reporter
-) -> Plan:
+def _with_index_attestations(plan: Plan, env: Environment) -> Plan:
     """The plan with the index's own attestations for the files this run did not send."""
-    decision = plan.decision
-    assert decision is not None
     not_sent = {
         name for name, status in plan.statuses.items() if status in ("skipped", "already on index")
     }
     if not plan.attestations or not not_sent:
         return plan
-    from py_release.attest.stage import adopt_index_attestations
+    from py_release.attest.provenance import adopt_index_attestations
 
     attestations = adopt_index_attestations(
         plan.attestations,
         plan.dists,
         not_sent,
-        index=decision.index,
+        index=plan.decision.index,
         project=plan.project,
         version=plan.version,
-        trust_config_path=config.sigstore_trust_config,
-        session=session,
-        log=reporter.info,
+        trust_config_path=env.config.sigstore_trust_config,
+        session=env.session,
+        log=env.reporter.info,
     )
     return replace(plan, attestations=attestations)
 
 
-def github_release_stage(
-    plan: Plan,
-    *,
-    config: Config,
-    context: GitHubContext,
-    reporter: Reporter,
-    session: requests.Session,
-) -> Plan:
+def github_release_stage(plan: Plan, env: Environment) -> Plan:
+    """The GitHub Release of the tag, made or completed after the upload and its check; in a
+    dry run, what would be done."""
+    config, context, reporter = env.config, env.context, env.reporter
     if config.github_release == "false":
         return plan.with_stage(STAGE, "not configured", "github-release is false")
     tag = context.tag
@@ -129,7 +119,6 @@ def github_release_stage(
         reason = f"this run is for {context.ref}" if context.ref else "this run has no ref"
         reporter.info(f"github-release needs a tag; skipped ({reason})")
         return plan.with_stage(STAGE, "skipped", f"github-release needs a tag; {reason}")
-    assert plan.decision is not None
     draft = config.github_release == "draft"
     if plan.decision.dry_run:
         what = _describe(_request(plan, context, tag, draft=draft))
@@ -139,7 +128,7 @@ def github_release_stage(
         )
     require_release_prerequisites(config, context)
     assert config.github_token is not None
-    plan = _with_index_attestations(plan, config, session, reporter)
+    plan = _with_index_attestations(plan, env)
     request = _request(plan, context, tag, draft=draft)
     with reporter.group(f"GitHub Release {tag} ({context.api_url})"):
         outcome = publish_release(request, config.github_token, log=reporter.info)

@@ -1,0 +1,158 @@
+"""Uploading one file through twine's own classes (``PackageFile``, ``Repository``), and deciding
+what each answer of the index means."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from contextlib import redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.models import PreparedRequest
+from twine.package import PackageFile
+from twine.repository import Repository
+from urllib3.util.retry import Retry
+
+from py_release.distributions.files import DistFile
+from py_release.errors import AuthenticationError, UploadError
+from py_release.index.retry import is_transient
+from py_release.secrets import Secret
+
+Answer = Literal["ok", "exists", "auth", "redirect", "error"]
+Outcome = Literal["uploaded", "skipped", "already on index"]
+
+
+def classify_answer(status: int, reason: str, body: str) -> Answer:
+    """What an upload response means.
+
+    An existing file is 409 (pypiserver, devpi) or 400 whose reason or body says "already
+    exist" (PyPI keeps that prefix for exactly this, warehouse#3482); twine decides the same way
+    but only lets PyPI use it, so we decide ourselves for every index.
+    """
+    if 200 <= status < 300:
+        return "ok"
+    if status == 409 or (status == 400 and "already exist" in f"{reason} {body}".lower()):
+        return "exists"
+    if status in (401, 403):
+        return "auth"
+    if 300 <= status < 400:
+        return "redirect"
+    return "error"
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    """Gives every request a timeout; twine's uploads have none, and a stalled index would
+    hang the release. (requests has no session-wide timeout setting.)"""
+
+    def __init__(self, timeout: tuple[float, float], retries: Retry) -> None:
+        super().__init__(max_retries=retries)
+        self._timeout = timeout
+
+    def send(self, request: PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self._timeout
+        return super().send(request, **kwargs)
+
+
+def open_repository(
+    upload_url: str,
+    user: str,
+    password: Secret | None,
+    *,
+    timeout: tuple[float, float] = (10.0, 180.0),
+) -> Repository:
+    repository = Repository(
+        upload_url, user, password.reveal() if password else None, disable_progress_bar=True
+    )
+    # Our uploader decides about retries (it asks the index what arrived first); only reads
+    # keep urllib3's own retries, as twine sets them.
+    adapter = _TimeoutAdapter(timeout, Retry(total=3, allowed_methods=["GET"], connect=3))
+    for scheme in ("http://", "https://"):
+        repository.session.mount(scheme, adapter)
+    return repository
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one attempt to send a file came to."""
+
+    answer: Answer | Literal["transient"]
+    status: int | None
+    reason: str
+    retry_after: str | None = None
+    location: str = ""
+
+
+def _reason(response: requests.Response) -> str:
+    body = (response.text or "").strip()
+    # PyPI puts its message in the reason phrase; pypiserver and others in the body.
+    first_line = body.splitlines()[0][:300] if body and "<html" not in body.lower() else ""
+    return " ".join(part for part in (response.reason, first_line) if part).strip()
+
+
+def send_once(repository: Repository, dist: DistFile, attestations: Sequence[Path] = ()) -> Attempt:
+    """One attempt to upload ``dist``; never raises for the network or the index's answer."""
+    package = PackageFile.from_filename(str(dist.path), comment=None)
+    if attestations:
+        package.add_attestations([str(path) for path in attestations])
+    try:
+        # twine's Repository announces each upload with rich.print; our reporter does that.
+        # max_redirects=1: one request, no silent resends by twine; our uploader retries.
+        with redirect_stdout(io.StringIO()):
+            response = repository.upload(package, max_redirects=1)
+    except requests.RequestException as exc:
+        return Attempt("transient", None, f"{type(exc).__name__}: {exc}")
+    reason = _reason(response)
+    answer = classify_answer(response.status_code, response.reason or "", response.text or "")
+    if answer == "error" and is_transient(response.status_code):
+        return Attempt(
+            "transient", response.status_code, reason, response.headers.get("Retry-After")
+        )
+    return Attempt(
+        answer, response.status_code, reason, location=response.headers.get("Location", "")
+    )
+
+
+def refusal(dist: DistFile, attempt: Attempt, *, skip_existing: bool) -> UploadError:
+    """The error for an answer that is final: the index's reason and what to do."""
+    status = f"{attempt.status} {attempt.reason}".strip()
+    if attempt.answer == "exists":
+        return UploadError(
+            f"the index already has {dist.name} with other contents ({status})",
+            "a published file can never be replaced: release a new version"
+            if not skip_existing
+            else "the index refused the file as existing; release a new version",
+        )
+    if attempt.answer == "auth":
+        return AuthenticationError(
+            f"the index refused the credentials for {dist.name} ({status})",
+            "check the user and password inputs: for PyPI use user __token__ and an API token "
+            "(pypi-...), or leave password empty to use Trusted Publishing",
+        )
+    if attempt.answer == "redirect":
+        return UploadError(
+            f"the index redirected the upload of {dist.name} to {attempt.location}",
+            "set repository-url to the final upload URL (a missing trailing slash is the usual "
+            "cause)",
+        )
+    if "attestation" in attempt.reason.lower():
+        return UploadError(
+            f"the index refused the attestation of {dist.name}: {status}",
+            "the index checks that the attestation was signed by this project's trusted "
+            "publisher (repository and workflow file) for exactly this file: check the "
+            "publisher's settings, or set attestations: false to upload without",
+        )
+    if attempt.answer == "transient":
+        return UploadError(
+            f"uploading {dist.name} kept failing: {status}",
+            "the index or the network is having trouble; re-run the job later: files already "
+            "on the index are not sent again",
+        )
+    return UploadError(
+        f"the index refused {dist.name}: {status}",
+        "read the index's reason above; fix the file or the version and run again",
+    )
