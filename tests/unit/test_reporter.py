@@ -12,12 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from py_release.reporter import (
-    SUMMARY_LIMIT,
-    ActionsReporter,
-    TerminalReporter,
-    reporter_from_environ,
-)
+from py_release.github.runner import SUMMARY_LIMIT, ActionsReporter
+from py_release.reporter import TerminalReporter, reporter_from_environ
 from py_release.secrets import Secret
 
 DELIMITER = re.compile(

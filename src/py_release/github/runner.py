@@ -1,0 +1,110 @@
+"""The reporter for a GitHub Actions runner (and act): workflow commands on stdout, step
+outputs and the job summary through the runner's files. ``actions-toolkit`` does the commands
+where it is correct; the job summary, which it lacks, is our own."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from actions_toolkit import core as actions_core
+from actions_toolkit.command import issue_command
+from actions_toolkit.file_command import prepare_key_value_message
+
+from py_release.reporter import Redacting
+from py_release.secrets import Secret
+
+# GitHub refuses step summaries over 1 MiB; stay clear of it.
+SUMMARY_LIMIT = 1000 * 1024
+
+
+def fit_summary(markdown: str) -> str:
+    data = markdown.encode("utf-8")
+    if len(data) <= SUMMARY_LIMIT:
+        return markdown
+    cut = data[:SUMMARY_LIMIT].decode("utf-8", errors="ignore")
+    return cut + "\n\n_(summary cut at GitHub's 1 MiB limit)_\n"
+
+
+class ActionsReporter(Redacting):
+    """Workflow commands on stdout, outputs and summary through the runner's files."""
+
+    def __init__(
+        self,
+        *,
+        verbose: bool,
+        output_path: Path | None,
+        summary_path: Path | None,
+        echo_summary: bool,
+    ) -> None:
+        super().__init__()
+        self.verbose = verbose
+        self.output_path = output_path
+        self.summary_path = summary_path
+        # act never renders the step summary, so under act we print it to the log as well.
+        self.echo_summary = echo_summary
+
+    def mask(self, secret: Secret) -> None:
+        if not secret:
+            return
+        self._remember(secret)
+        for line in secret.reveal().splitlines():
+            # A multi-line secret must be masked line by line: the runner masks per command.
+            if line.strip():
+                actions_core.set_secret(line)
+
+    def info(self, message: str) -> None:
+        actions_core.info(self.redact(message))
+
+    def detail(self, message: str) -> None:
+        if self.verbose:
+            self.info(message)
+        else:
+            actions_core.debug(self.redact(message))
+
+    def _annotate(self, kind: str, message: str, title: str | None) -> None:
+        # actions-toolkit's error()/warning() emit every annotation property, empty ones too;
+        # issue_command lets us send only the title.
+        properties = {"title": self.redact(title)} if title else {}
+        issue_command(kind, properties, self.redact(message))
+
+    def warning(self, message: str, title: str | None = None) -> None:
+        self._annotate("warning", message, title)
+
+    def error(self, message: str, title: str | None = None) -> None:
+        self._annotate("error", message, title)
+
+    def fail(self, message: str, hint: str) -> None:
+        self._annotate("error", f"{message}\nhint: {hint}", "py-release")
+        print(self.redact(f"error: {message}\nhint: {hint}"), file=sys.stderr)
+
+    @contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        actions_core.start_group(self.redact(title))
+        try:
+            yield
+        finally:
+            actions_core.end_group()
+
+    def set_output(self, name: str, value: str) -> None:
+        if self.output_path is None:
+            self.detail(f"output {name}={value}")
+            return
+        # A heredoc with a random delimiter, so a value can hold newlines and '=' safely.
+        entry = prepare_key_value_message(name, self.redact(value))
+        with self.output_path.open("a", encoding="utf-8", newline="") as outputs:
+            outputs.write(entry + os.linesep)
+
+    def write_summary(self, markdown: str) -> None:
+        text = fit_summary(self.redact(markdown))
+        if self.summary_path is not None:
+            with self.summary_path.open("a", encoding="utf-8") as summary:
+                summary.write(text)
+                if not text.endswith("\n"):
+                    summary.write("\n")
+        if self.echo_summary or self.summary_path is None:
+            with self.group("Job summary (act does not show summaries)"):
+                self.info(text)
