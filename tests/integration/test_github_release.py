@@ -14,13 +14,8 @@ import pytest
 import requests
 
 from py_release.distributions.files import DistFile
-from py_release.github.releases import (
-    GitHubReleaseError,
-    ReleaseRequest,
-    body_section,
-    local_assets,
-    publish_release,
-)
+from py_release.github.assets import body_section, local_assets
+from py_release.github.rest import GitHubReleaseError, ReleaseRequest, publish_release
 from py_release.sandbox.github_api import GitHubApi, StoredRelease
 from py_release.sandbox.identity import JobIdentity
 from py_release.sandbox.pypiserver import PypiServer

@@ -8,12 +8,7 @@ from pathlib import Path
 import pytest
 
 from py_release.distributions.files import DistFile
-from py_release.github.context import load_context
-from py_release.github.releases import (
-    AssetConflictError,
-    GitHubCredentialsError,
-    GitHubPermissionError,
-    GitHubReleaseError,
+from py_release.github.assets import (
     LocalAsset,
     RemoteAsset,
     body_section,
@@ -22,6 +17,13 @@ from py_release.github.releases import (
     local_assets,
     merge_body,
     recorded_hashes,
+)
+from py_release.github.context import load_context
+from py_release.github.rest import (
+    AssetConflictError,
+    GitHubCredentialsError,
+    GitHubPermissionError,
+    GitHubReleaseError,
     translate,
 )
 

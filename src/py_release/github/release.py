@@ -9,15 +9,9 @@ from typing import TYPE_CHECKING, Final
 from urllib.parse import urldefrag
 
 from py_release.config import Config
+from py_release.github.assets import body_section, is_prerelease, local_assets
 from py_release.github.context import GitHubContext
-from py_release.github.releases import (
-    GitHubReleaseError,
-    ReleaseRequest,
-    body_section,
-    is_prerelease,
-    local_assets,
-    publish_release,
-)
+from py_release.github.rest import GitHubReleaseError, ReleaseRequest, publish_release
 
 if TYPE_CHECKING:
     from py_release.environment import Environment
