@@ -80,7 +80,7 @@ class Record:
     stages: tuple[StageResult, ...] = ()
     # Extra lines for the job summary (setup links and the like), Markdown.
     notes: tuple[str, ...] = ()
-    # What the doctor preflight found in the running workflow (warnings and failures).
+    # What the audit stage found in the running workflow (warnings and failures).
     workflow_findings: tuple[Finding, ...] = ()
     # Set by a stage that learnt something and then refused: the runner reports the richer
     # record and stops.

@@ -7,8 +7,8 @@ import pytest
 from py_release.errors import TrustedPublishingError
 from py_release.github.context import GitHubContext
 from py_release.index.trusted_publishing import (
+    check_job_can_publish,
     oidc_base,
-    preflight,
     reusable_workflow_warning,
 )
 
@@ -66,14 +66,16 @@ def test_a_reusable_workflow_names_the_called_file() -> None:
     ],
     ids=["pull_request_target", "fork", "no-permission"],
 )  # fmt: skip
-def test_preflight_refuses_what_cannot_work(context: GitHubContext, needle: str) -> None:
+def test_the_job_check_refuses_what_cannot_work(context: GitHubContext, needle: str) -> None:
     with pytest.raises(TrustedPublishingError) as caught:
-        preflight(context)
+        check_job_can_publish(context)
     assert needle in f"{caught.value.message} {caught.value.hint}"
 
 
-def test_preflight_lets_a_tag_push_with_permission_through() -> None:
-    preflight(GitHubContext(event_name="push", ref="refs/tags/v1.0.0", id_token_available=True))
+def test_the_job_check_lets_a_tag_push_with_permission_through() -> None:
+    check_job_can_publish(
+        GitHubContext(event_name="push", ref="refs/tags/v1.0.0", id_token_available=True)
+    )
 
 
 def test_the_workflow_file_comes_from_the_workflow_ref() -> None:

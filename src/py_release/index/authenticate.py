@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from py_release.index.credentials import TrustedPublishingCredentials
 from py_release.index.nudges import publisher_setup_note, token_nudges
-from py_release.index.trusted_publishing import get_audience, oidc_base, preflight
+from py_release.index.trusted_publishing import check_job_can_publish, get_audience, oidc_base
 
 if TYPE_CHECKING:
     from py_release.environment import Environment
@@ -33,7 +33,7 @@ def authenticate_stage(plan: Plan, env: Environment) -> Plan:
         if not context.id_token_available:
             detail += " (a real run needs `permissions: id-token: write` on the job)"
         return plan.with_stage("authenticate", "skipped", f"dry run: {detail}")
-    preflight(context)
+    check_job_can_publish(context)
     base = oidc_base(decision.index.upload_url)
     audience = get_audience(env.session, base)
     credentials = TrustedPublishingCredentials(

@@ -70,7 +70,7 @@ def oidc_base(upload_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def preflight(context: GitHubContext) -> None:
+def check_job_can_publish(context: GitHubContext) -> None:
     """Refuse what cannot work before any request is made."""
     if context.event_name == "pull_request_target":
         raise TrustedPublishingError(

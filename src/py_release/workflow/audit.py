@@ -4,7 +4,7 @@ it; and the doctor command's audit of the files it is given.
 The runner names that workflow in ``GITHUB_WORKFLOW_REF``
 (``owner/repo/.github/workflows/release.yml@refs/tags/v1.0.0``); its file is in the checked-out
 repository under ``GITHUB_WORKSPACE``. A job that did not check out its repository, or runs
-outside Actions, has nothing to audit: the preflight says so and the release goes on.
+outside Actions, has nothing to audit: the audit says so and the release goes on.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class WorkflowAuditFailed(ReleaseError):
 
 
 @dataclass(frozen=True)
-class Preflight:
+class WorkflowAudit:
     # The workflow file audited, relative to the workspace; None when there was none to read.
     workflow: str | None
     findings: tuple[Finding, ...]
@@ -77,33 +77,33 @@ def workflow_named(workspace: Path, name: str) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def run_preflight(context: GitHubContext) -> Preflight:
+def audit_running_workflow(context: GitHubContext) -> WorkflowAudit:
     if not context.workspace:
-        return Preflight(None, (), "GITHUB_WORKSPACE is not set")
+        return WorkflowAudit(None, (), "GITHUB_WORKSPACE is not set")
     relative = workflow_path(context)
     if relative is None and not context.workflow_ref and context.workflow_name:
         relative = workflow_named(Path(context.workspace), context.workflow_name)
     if relative is None:
-        return Preflight(None, (), "GITHUB_WORKFLOW_REF does not name a workflow of this run")
+        return WorkflowAudit(None, (), "GITHUB_WORKFLOW_REF does not name a workflow of this run")
     file = Path(context.workspace) / relative
     try:
         text = file.read_text(encoding="utf-8")
     except OSError:
-        return Preflight(
+        return WorkflowAudit(
             None,
             (),
             f"{relative} is not in the workspace (check out the repository before this step "
             "to have it audited)",
         )
-    return Preflight(relative, tuple(audit(text, relative)))
+    return WorkflowAudit(relative, tuple(audit(text, relative)))
 
 
-def audit_failure(preflight: Preflight) -> WorkflowAuditFailed | None:
+def audit_failure(audited: WorkflowAudit) -> WorkflowAuditFailed | None:
     """``doctor: error``: a failed checklist item stops the release before anything is built."""
-    failed = failures(preflight.findings)
+    failed = failures(audited.findings)
     if not failed:
         return None
-    lines = [f"{preflight.workflow} fails {len(failed)} item(s) of the release checklist:"]
+    lines = [f"{audited.workflow} fails {len(failed)} item(s) of the release checklist:"]
     lines += [f"  - {f.check}: {f.message}" for f in failed]
     return WorkflowAuditFailed(
         "\n".join(lines),
@@ -118,26 +118,26 @@ def audit_stage(record: Record, env: Environment) -> Record:
     if env.config.doctor == "off":
         return record.with_stage("audit", "skipped", "doctor is off")
     try:
-        preflight = run_preflight(env.context)
+        audited = audit_running_workflow(env.context)
     except ReleaseError as error:
         # The runner parsed this workflow, so this is doctor's limit, not the user's error.
         env.reporter.warning(f"doctor could not read the workflow: {error}", title="doctor")
         return record.with_stage("audit", "skipped", "workflow unreadable")
-    if preflight.workflow is None:
-        env.reporter.info(f"doctor: nothing to audit ({preflight.skipped_because})")
-        return record.with_stage("audit", "skipped", preflight.skipped_because)
-    for finding in preflight.problems:
+    if audited.workflow is None:
+        env.reporter.info(f"doctor: nothing to audit ({audited.skipped_because})")
+        return record.with_stage("audit", "skipped", audited.skipped_because)
+    for finding in audited.problems:
         env.reporter.warning(
             f"{finding.check}: {finding.message} — fix: {finding.fix}",
-            title=f"doctor: {preflight.workflow}",
+            title=f"doctor: {audited.workflow}",
         )
-    record = replace(record, workflow_findings=preflight.problems)
+    record = replace(record, workflow_findings=audited.problems)
     if env.config.doctor == "error":
-        refusal = audit_failure(preflight)
+        refusal = audit_failure(audited)
         if refusal is not None:
             return record.refused(refusal)
-    count = len(preflight.problems)
-    detail = f"{preflight.workflow}: " + (
+    count = len(audited.problems)
+    detail = f"{audited.workflow}: " + (
         f"{count} finding(s), see below" if count else "every checklist item passes"
     )
     return record.with_stage("audit", "done", detail)

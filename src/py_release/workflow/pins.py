@@ -46,7 +46,7 @@ SETUP_PYTHON = Pin("actions/setup-python", "5fda3b95a4ea91299a34e894583c3862153e
 # This action. Its repository name is the one the README's examples use until the action is
 # published under its final name. The SHA is a commit of this repository's own history (main)
 # with every input and stage the generated workflow uses (repository: pypi/testpypi, build,
-# dry-run, packages-dir, skip-existing, github-release, the doctor preflight). No release tag
+# dry-run, packages-dir, skip-existing, github-release, the audit stage). No release tag
 # exists yet, so the comment says so instead of naming one. It is a table entry, not the HEAD
 # of whatever checkout `init` runs from, so the same command writes the same file everywhere
 # (and the test that keeps .github/workflows/release.yml in step with `init` can hold); a test

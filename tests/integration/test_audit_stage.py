@@ -1,4 +1,4 @@
-"""The doctor preflight inside the action: the running workflow (GITHUB_WORKFLOW_REF, found in
+"""The audit stage inside the action: the running workflow (GITHUB_WORKFLOW_REF, found in
 GITHUB_WORKSPACE) audited before anything is built, as ``doctor: warn | error | off`` says."""
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import pytest
 
 from py_release.errors import ReleaseError
 from py_release.github.context import GitHubContext
-from py_release.workflow.audit import Preflight, audit_failure, workflow_named, workflow_path
+from py_release.workflow.audit import WorkflowAudit, audit_failure, workflow_named, workflow_path
 from py_release.workflow.findings import Finding
 
 WORKFLOWS = ".github/workflows"
@@ -36,7 +36,7 @@ def test_audit_failure_lists_each_failure_and_its_fix_once() -> None:
     fail = Finding("permissions", "fail", "workflow grants write-all", "grant id-token: write")
     warn = Finding("environment", "warn", "no environment", "add environment: pypi")
     again = Finding("permissions", "fail", "job grants write-all", "grant id-token: write")
-    refusal = audit_failure(Preflight(".github/workflows/release.yml", (fail, warn, again)))
+    refusal = audit_failure(WorkflowAudit(".github/workflows/release.yml", (fail, warn, again)))
     assert isinstance(refusal, ReleaseError)
     assert "fails 2 item(s)" in refusal.message
     assert "no environment" not in refusal.message
@@ -45,7 +45,7 @@ def test_audit_failure_lists_each_failure_and_its_fix_once() -> None:
 
 def test_audit_failure_lets_warnings_through() -> None:
     warn = Finding("environment", "warn", "no environment", "add environment: pypi")
-    assert audit_failure(Preflight(".github/workflows/release.yml", (warn,))) is None
+    assert audit_failure(WorkflowAudit(".github/workflows/release.yml", (warn,))) is None
 
 
 def test_without_a_workflow_ref_the_file_is_found_by_its_name(tmp_path: Path) -> None:
