@@ -12,6 +12,7 @@ from py_release.config import Config
 from py_release.github.assets import body_section, is_prerelease, local_assets
 from py_release.github.context import GitHubContext
 from py_release.github.rest import GitHubReleaseError, ReleaseRequest, publish_release
+from py_release.secrets import Secret
 
 if TYPE_CHECKING:
     from py_release.environment import Environment
@@ -60,8 +61,12 @@ def _describe(request: ReleaseRequest) -> str:
 def require_release_prerequisites(config: Config, context: GitHubContext) -> None:
     """Refuse a release run that could not make its GitHub Release, before anything is built
     or uploaded; the stage checks again in case it runs on its own."""
-    if config.github_release == "false" or context.tag is None:
-        return
+    if config.github_release != "false" and context.tag is not None:
+        release_token(config, context)
+
+
+def release_token(config: Config, context: GitHubContext) -> Secret:
+    """The token the GitHub Release is made with; refused when the release cannot be made."""
     if not context.repository:
         raise GitHubReleaseError(
             "cannot tell which repository the GitHub Release belongs to (GITHUB_REPOSITORY is "
@@ -75,6 +80,7 @@ def require_release_prerequisites(config: Config, context: GitHubContext) -> Non
             "leave github-token at its default (the job's token) in the action; on the command "
             "line set GITHUB_TOKEN",
         )
+    return config.github_token
 
 
 def _with_index_attestations(plan: Plan, env: Environment) -> Plan:
@@ -120,12 +126,11 @@ def github_release_stage(plan: Plan, env: Environment) -> Plan:
         return plan.with_stage(
             STAGE, "skipped", f"dry run: would create or complete {what}; the API was not called"
         )
-    require_release_prerequisites(config, context)
-    assert config.github_token is not None
+    token = release_token(config, context)
     plan = _with_index_attestations(plan, env)
     request = _request(plan, context, tag, draft=draft)
     with reporter.group(f"GitHub Release {tag} ({context.api_url})"):
-        outcome = publish_release(request, config.github_token, log=reporter.info)
+        outcome = publish_release(request, token, log=reporter.info)
     state = "draft" if outcome.draft else "published"
     if outcome.prerelease:
         state += ", pre-release"
