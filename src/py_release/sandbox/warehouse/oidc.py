@@ -16,7 +16,7 @@ from werkzeug.wrappers import Request, Response
 
 from py_release.sandbox._http import json_response
 from py_release.sandbox.identity import GITHUB_ISSUER
-from py_release.sandbox.warehouse.state import WarehouseState, _IndexToken, _Project, _Publisher
+from py_release.sandbox.warehouse.state import IndexToken, Project, Publisher, WarehouseState
 from py_release.secrets import Secret
 
 JWT_LEEWAY = 30
@@ -95,7 +95,7 @@ class TokenExchange(WarehouseState):
             expires_at = not_before + self.token_lifetime
             minted = "pypi-" + secrets.token_urlsafe(48)
             projects = frozenset(self._publishers.get(publisher, set()))
-            self._tokens[minted] = _IndexToken(publisher, projects, not_before, expires_at)
+            self._tokens[minted] = IndexToken(publisher, projects, not_before, expires_at)
             self.minted.append(Secret(minted))
         return {"success": True, "token": minted, "expires": expires_at}
 
@@ -154,7 +154,7 @@ class TokenExchange(WarehouseState):
         if isinstance(keys, list) and keys:
             self._keys = {key["kid"]: key for key in keys if isinstance(key, dict) and "kid" in key}
 
-    def _publisher_for(self, claims: Mapping[str, Any]) -> _Publisher:
+    def _publisher_for(self, claims: Mapping[str, Any]) -> Publisher:
         """A pending publisher first (creating its project), then the project's publisher."""
         try:
             pending = self._find(claims, self._pending)
@@ -168,7 +168,7 @@ class TokenExchange(WarehouseState):
                 raise _Refused(
                     "invalid-pending-publisher", "valid token, but project already exists"
                 )
-            self._projects[canonicalize_name(project)] = _Project(project)
+            self._projects[canonicalize_name(project)] = Project(project)
             self._publishers.setdefault(pending, set()).add(canonicalize_name(project))
         try:
             return self._find(claims, self._publishers)
@@ -179,7 +179,7 @@ class TokenExchange(WarehouseState):
                 "invalid-publisher", f"valid token, but no corresponding publisher ({exc})"
             ) from None
 
-    def _find(self, claims: Mapping[str, Any], registry: Iterable[_Publisher]) -> _Publisher:
+    def _find(self, claims: Mapping[str, Any], registry: Iterable[Publisher]) -> Publisher:
         """warehouse's ``find_publisher``: claims present, lookup, then each claim checked."""
         for name in REQUIRED_CLAIMS:
             if claims.get(name) is None:
@@ -243,7 +243,7 @@ def _check_times(claims: Mapping[str, Any], now: float, leeway: float) -> None:
         raise jwt.ExpiredSignatureError("Signature has expired")
 
 
-def _lookup(claims: Mapping[str, Any], registry: Iterable[_Publisher]) -> _Publisher:
+def _lookup(claims: Mapping[str, Any], registry: Iterable[Publisher]) -> Publisher:
     """The publisher registered for the claims' repository, owner id and workflow file,
     preferring one bound to the claims' environment over one for any environment."""
     repository = claims["repository"]
@@ -271,7 +271,7 @@ def _lookup(claims: Mapping[str, Any], registry: Iterable[_Publisher]) -> _Publi
     raise _InvalidPublisher("Publisher with matching claims was not found")
 
 
-def _verify_claims(publisher: _Publisher, claims: Mapping[str, Any]) -> None:
+def _verify_claims(publisher: Publisher, claims: Mapping[str, Any]) -> None:
     """The publisher's required claims, in warehouse's order (up to ``jti``)."""
     repository = claims["repository"]
     if not (isinstance(repository, str) and repository.lower() == publisher.repository.lower()):

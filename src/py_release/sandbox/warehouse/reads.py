@@ -12,7 +12,7 @@ from werkzeug.wrappers import Request, Response
 
 from py_release.sandbox._http import json_response
 from py_release.sandbox.warehouse.attestations import PROVENANCE_CONTENT_TYPE
-from py_release.sandbox.warehouse.state import WarehouseState, _File, _Release
+from py_release.sandbox.warehouse.state import Release, ReleaseFile, WarehouseState
 
 SIMPLE_API_VERSION = "1.1"
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
@@ -98,7 +98,7 @@ class ReadApis(WarehouseState):
         )
         return Response(held.provenance.model_dump_json(), content_type=offer)
 
-    def _file_of_release(self, project: str, version: str, filename: str) -> _File | None:
+    def _file_of_release(self, project: str, version: str, filename: str) -> ReleaseFile | None:
         found = self._projects.get(canonicalize_name(project))
         try:
             release = found.releases.get(canonicalize_version(Version(version))) if found else None
@@ -165,11 +165,11 @@ def _simple_kind(request: Request) -> str:
     return request.accept_mimetypes.best_match(offered, default="text/html") or "text/html"
 
 
-def _upload_time(f: _File) -> str:
+def _upload_time(f: ReleaseFile) -> str:
     return datetime.fromtimestamp(f.uploaded_at, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _simple_file(base: str, project: str, release: _Release, f: _File) -> dict[str, object]:
+def _simple_file(base: str, project: str, release: Release, f: ReleaseFile) -> dict[str, object]:
     entry: dict[str, object] = {
         "filename": f.filename,
         "url": f"{base}/files/{f.filename}",
@@ -186,12 +186,12 @@ def _simple_file(base: str, project: str, release: _Release, f: _File) -> dict[s
     return entry
 
 
-def _provenance_url(base: str, project: str, release: _Release, f: _File) -> str:
+def _provenance_url(base: str, project: str, release: Release, f: ReleaseFile) -> str:
     """Where the file's PEP 740 provenance is served (warehouse's integrity API)."""
     return f"{base}/integrity/{project}/{release.version}/{f.filename}/provenance"
 
 
-def _simple_link(base: str, project: str, release: _Release, f: _File) -> str:
+def _simple_link(base: str, project: str, release: Release, f: ReleaseFile) -> str:
     attributes = ""
     if release.requires_python:
         attributes += f' data-requires-python="{html.escape(release.requires_python)}"'
@@ -220,7 +220,7 @@ def _html_page(title: str, links: str, kind: str) -> Response:
     return Response(page, content_type=content_type)
 
 
-def _json_file(base: str, release: _Release, f: _File) -> dict[str, object]:
+def _json_file(base: str, release: Release, f: ReleaseFile) -> dict[str, object]:
     uploaded = _upload_time(f)
     return {
         "filename": f.filename,

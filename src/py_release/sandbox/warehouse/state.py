@@ -35,11 +35,13 @@ class TrustedPublisher:
     pending: bool = False
 
 
-# -- internal state ----------------------------------------------------------------------------
+# -- what it holds -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Publisher:
+class Publisher:
+    """A registered publisher, as warehouse matches it against an ID token's claims."""
+
     owner: str
     name: str
     owner_id: str
@@ -52,15 +54,19 @@ class _Publisher:
 
 
 @dataclass(frozen=True)
-class _IndexToken:
-    publisher: _Publisher
+class IndexToken:
+    """An API token minted from an ID token: whose it is, for which projects, and when."""
+
+    publisher: Publisher
     projects: frozenset[str]  # normalised names
     not_before: int
     expires_at: int
 
 
 @dataclass(frozen=True)
-class _File:
+class ReleaseFile:
+    """One uploaded file, with what the simple and JSON APIs say about it."""
+
     filename: str
     version: str
     packagetype: str
@@ -75,24 +81,28 @@ class _File:
 
 
 @dataclass
-class _Release:
+class Release:
+    """One version of a project and its files."""
+
     version: str
     requires_python: str | None
     summary: str | None
     created_at: float
-    files: list[_File] = field(default_factory=list)
+    files: list[ReleaseFile] = field(default_factory=list)
 
 
 @dataclass
-class _Project:
+class Project:
+    """A project under its latest spelling, and its releases."""
+
     name: str
-    releases: dict[str, _Release] = field(default_factory=dict)  # canonical version -> release
+    releases: dict[str, Release] = field(default_factory=dict)  # canonical version -> release
 
     @property
     def normalized(self) -> str:
         return canonicalize_name(self.name)
 
-    def files(self) -> list[_File]:
+    def files(self) -> list[ReleaseFile]:
         return [f for release in self.releases.values() for f in release.files]
 
 
@@ -120,10 +130,10 @@ class WarehouseState:
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
         self._lock = threading.RLock()
         self._keys: dict[str, dict[str, Any]] = {}
-        self._publishers: dict[_Publisher, set[str]] = {}
-        self._pending: dict[_Publisher, str] = {}
-        self._projects: dict[str, _Project] = {}
-        self._tokens: dict[str, _IndexToken] = {}
+        self._publishers: dict[Publisher, set[str]] = {}
+        self._pending: dict[Publisher, str] = {}
+        self._projects: dict[str, Project] = {}
+        self._tokens: dict[str, IndexToken] = {}
         self._used_jti: dict[str, int] = {}
         self._serial = 0
         self.minted: list[Secret] = []
@@ -140,7 +150,7 @@ class WarehouseState:
         owner, _, name = publisher.repository.partition("/")
         if not owner or not name:
             raise ValueError(f"repository must be owner/name, not {publisher.repository!r}")
-        key = _Publisher(
+        key = Publisher(
             owner, name, publisher.repository_owner_id, publisher.workflow_file,
             publisher.environment.lower(),
         )  # fmt: skip
@@ -153,7 +163,7 @@ class WarehouseState:
     def add_project(self, name: str) -> None:
         """Create an empty project, as if someone had registered the name before."""
         with self._lock:
-            self._projects.setdefault(canonicalize_name(name), _Project(name))
+            self._projects.setdefault(canonicalize_name(name), Project(name))
 
     def files(self, project: str) -> dict[str, str]:
         """What the index holds for ``project``: file name -> sha256."""
@@ -164,7 +174,7 @@ class WarehouseState:
     def _now(self) -> int:
         return int(self._clock())
 
-    def _file_named_or_hashed(self, filename: str, blake2_256: str) -> _File | None:
+    def _file_named_or_hashed(self, filename: str, blake2_256: str) -> ReleaseFile | None:
         for project in self._projects.values():
             for held in project.files():
                 if held.filename == filename or held.blake2_256 == blake2_256:

@@ -18,18 +18,18 @@ from werkzeug.wrappers import Request, Response
 from py_release.sandbox._http import reason_response
 from py_release.sandbox.warehouse.attestations import checked_provenance
 from py_release.sandbox.warehouse.distribution import (
-    _check_distribution,
-    _receive,
-    _validate_filename,
+    check_distribution,
+    receive_file,
+    validate_filename,
 )
-from py_release.sandbox.warehouse.metadata import _parse_metadata, _sanitized, _validate_form
-from py_release.sandbox.warehouse.refusal import _bad, _UploadRefused
+from py_release.sandbox.warehouse.metadata import parse_metadata, sanitized, validate_form
+from py_release.sandbox.warehouse.refusal import UploadRefused, bad_request
 from py_release.sandbox.warehouse.state import (
+    IndexToken,
+    Project,
+    Release,
+    ReleaseFile,
     WarehouseState,
-    _File,
-    _IndexToken,
-    _Project,
-    _Release,
 )
 
 INVALID_AUTH = (
@@ -65,7 +65,7 @@ class LegacyUpload(WarehouseState):
         filename = (content.filename or "") if content is not None else ""
         try:
             self._accept_upload(request)
-        except _UploadRefused as refused:
+        except UploadRefused as refused:
             with self._lock:
                 self.uploads.append((filename, refused.status))
             return reason_response(request, refused.status, refused.message)
@@ -76,38 +76,38 @@ class LegacyUpload(WarehouseState):
     def _accept_upload(self, request: Request) -> None:
         action = request.values.get(":action")
         if action in ("submit", "submit_pkg_info"):
-            raise _UploadRefused(
+            raise UploadRefused(
                 410,
                 "Project pre-registration is no longer required or supported, "
                 "upload your files instead.",
             )
         if action == "doc_upload":
-            raise _UploadRefused(
+            raise UploadRefused(
                 410,
                 "Uploading documentation is no longer supported, we recommend using "
                 "https://readthedocs.org/.",
             )
         if action != "file_upload":
             # warehouse serves its upload help page here; refusing is stricter and clearer.
-            raise _bad("Invalid or missing ':action': this endpoint only takes file_upload.")
-        form = _sanitized(request.form)
+            raise bad_request("Invalid or missing ':action': this endpoint only takes file_upload.")
+        form = sanitized(request.form)
         tuples = sorted(set(request.files) - {"content", "gpg_signature"})
         if tuples:
-            raise _bad(f"{tuples[0]}: Should not be a tuple.")
+            raise bad_request(f"{tuples[0]}: Should not be a tuple.")
         token = self._token_for(request)
         if token is None:
-            raise _UploadRefused(403, INVALID_AUTH)
+            raise UploadRefused(403, INVALID_AUTH)
         if form.get("protocol_version", "1") != "1":
-            raise _bad("Unknown protocol version.")
-        filetype = _validate_form(form)
-        meta = _parse_metadata(form)
+            raise bad_request("Unknown protocol version.")
+        filetype = validate_form(form)
+        meta = parse_metadata(form)
         content = request.files.get("content")
         if content is None:
-            raise _bad("Upload payload does not have a file.")
+            raise bad_request("Upload payload does not have a file.")
         with self._lock:
             self._store_upload(form, filetype, meta, content, token)
 
-    def _token_for(self, request: Request) -> _IndexToken | None:
+    def _token_for(self, request: Request) -> IndexToken | None:
         scheme, _, value = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() == "basic":
             authorization = request.authorization
@@ -128,29 +128,29 @@ class LegacyUpload(WarehouseState):
         filetype: str,
         meta: Metadata,
         content: FileStorage,
-        token: _IndexToken,
+        token: IndexToken,
     ) -> None:
         normalized = canonicalize_name(form["name"])
         project = self._projects.get(normalized)
         if project is None and normalized not in token.projects:
-            raise _bad(NON_USER_CANNOT_CREATE)
+            raise bad_request(NON_USER_CANNOT_CREATE)
         shown = project.name if project else meta.name
         if normalized not in token.projects:
-            raise _UploadRefused(
+            raise UploadRefused(
                 403, f"Invalid API Token: OIDC scoped token is not valid for project '{shown}'"
             )
         now = self._now()
         if now < token.not_before or now >= token.expires_at:
-            raise _UploadRefused(403, "Invalid API Token: token is expired")
+            raise UploadRefused(403, "Invalid API Token: token is expired")
         filename = content.filename or ""
-        _validate_filename(filename, filetype)
+        validate_filename(filename, filetype)
         # A part without Content-Type is text/plain to warehouse's form parser (cgi).
         if (content.content_type or "text/plain").startswith("image/"):
-            raise _bad("Invalid distribution file.")
+            raise bad_request("Invalid distribution file.")
         used = sum(f.size for f in project.files()) if project else 0
         incoming = self.root / "incoming" / secrets.token_hex(8)
         try:
-            hashes, size = _receive(content.stream, incoming, shown, used)
+            hashes, size = receive_file(content.stream, incoming, shown, used)
             self._check_and_keep(
                 form, filetype, meta, filename, incoming, hashes, size, project, token
             )
@@ -166,13 +166,13 @@ class LegacyUpload(WarehouseState):
         path: Path,
         hashes: dict[str, str],
         size: int,
-        project: _Project | None,
-        token: _IndexToken,
+        project: Project | None,
+        token: IndexToken,
     ) -> None:
         for name, value in hashes.items():
             given = form.get(f"{name}_digest")
             if given and not hmac.compare_digest(given.lower(), value):
-                raise _bad(
+                raise bad_request(
                     "The digest supplied does not match a digest calculated from the uploaded file."
                 )
         existing = self._file_named_or_hashed(filename, hashes["blake2_256"])
@@ -181,7 +181,7 @@ class LegacyUpload(WarehouseState):
                 filename, hashes["sha256"], hashes["blake2_256"],
             ):  # fmt: skip
                 return  # the very same file again: warehouse answers 200 and changes nothing
-            raise _bad(
+            raise bad_request(
                 f"File already exists ({filename!r}, with blake2_256 hash "
                 f"{hashes['blake2_256']!r}). See https://pypi.org/help/#file-name-reuse "
                 "for more information."
@@ -189,19 +189,19 @@ class LegacyUpload(WarehouseState):
         canonical = canonicalize_version(meta.version)
         release = project.releases.get(canonical) if project else None
         if release and self._clock() - release.created_at > RELEASE_OPEN_DAYS * 86_400:
-            raise _bad(
+            raise bad_request(
                 f"Uploading new files to releases older than {RELEASE_OPEN_DAYS} days is not "
                 "allowed."
             )
         if filetype == "sdist" and release and any(f.packagetype == "sdist" for f in release.files):
-            raise _bad("Only one sdist may be uploaded per release.")
+            raise bad_request("Only one sdist may be uploaded per release.")
         normalized = canonicalize_name(form["name"])
         shown = project.name if project else meta.name
-        metadata_file = _check_distribution(path, filename, filetype, meta, normalized, shown)
+        metadata_file = check_distribution(path, filename, filetype, meta, normalized, shown)
         provenance = None
         if "attestations" in form:
             if self.trusted_root is None:
-                raise _bad(ATTESTATIONS_REFUSED)
+                raise bad_request(ATTESTATIONS_REFUSED)
             provenance = checked_provenance(
                 form["attestations"],
                 publisher=token.publisher,
@@ -224,12 +224,12 @@ class LegacyUpload(WarehouseState):
         provenance: Provenance | None,
     ) -> None:
         normalized = canonicalize_name(meta.name)
-        project = self._projects.setdefault(normalized, _Project(meta.name))
+        project = self._projects.setdefault(normalized, Project(meta.name))
         project.name = meta.name  # warehouse follows the latest upload's spelling
         canonical = canonicalize_version(meta.version)
         release = project.releases.setdefault(
             canonical,
-            _Release(
+            Release(
                 str(meta.version),
                 str(meta.requires_python) if meta.requires_python else None,
                 meta.summary,
@@ -243,7 +243,7 @@ class LegacyUpload(WarehouseState):
             (files / f"{filename}.metadata").write_bytes(metadata_file)
             metadata_sha256 = hashlib.sha256(metadata_file).hexdigest()
         release.files.append(
-            _File(
+            ReleaseFile(
                 filename=filename,
                 version=str(meta.version),
                 packagetype=filetype,
