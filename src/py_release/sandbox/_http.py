@@ -7,6 +7,7 @@ that keeps files keeps them in a ``ScratchFolder``, temporary unless it was give
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import tempfile
@@ -14,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Self, TypeVar
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
@@ -30,6 +31,17 @@ Handler = Callable[..., Response]
 # One route: HTTP method, werkzeug rule (``/simple/<project>/``), and the handler called with
 # the request and the rule's arguments.
 Route = tuple[str, str, Handler]
+
+State = TypeVar("State")
+# A stand-in made of a state object and endpoint functions lists its routes with endpoints
+# called with that state first, then the request and the rule's arguments (``bound_to``).
+Endpoint = Callable[Concatenate[State, Request, ...], Response]
+StateRoute = tuple[str, str, Endpoint[State]]
+
+
+def bound_to(state: State, routes: Iterable[StateRoute[State]]) -> list[Route]:
+    """``routes`` as a ``LoopbackServer`` takes them: each endpoint given ``state`` first."""
+    return [(method, rule, functools.partial(endpoint, state)) for method, rule, endpoint in routes]
 
 
 class _QuietHandler(WSGIRequestHandler):
