@@ -26,7 +26,7 @@ from harness import (
 )
 
 from py_release.distributions.build import pick_installer
-from py_release.sandbox.pypiserver import PypiServer
+from tests.pypiserver import PypiServer
 
 SAMPLE = REPO / "examples" / "sample-project"
 GOAL_RATIO = 0.5

@@ -28,8 +28,8 @@ from harness import (
 )
 from wheels import platform_wheels
 
-from py_release.sandbox.pypiserver import PypiServer
 from tests.faultproxy import Fault, FaultProxy, uploads_only
+from tests.pypiserver import PypiServer
 
 FILES = 40
 PAYLOAD = 1 << 20

@@ -25,7 +25,7 @@ from harness import (
     run_rounds,
 )
 
-from py_release.sandbox.pypiserver import PypiServer
+from tests.pypiserver import PypiServer
 from tests.unit.artefacts import make_pair
 
 COLD_GOAL, WARM_GOAL = 10.0, 1.0

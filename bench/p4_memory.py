@@ -22,7 +22,7 @@ from harness import (
 )
 from wheels import make_wheel
 
-from py_release.sandbox.pypiserver import PypiServer
+from tests.pypiserver import PypiServer
 
 SIZE = 500 * 10**6
 GOAL_MIB = 150.0

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from py_release.sandbox.pypiserver import PypiServer
 from tests.e2e.act import ActRun, make_repository, run_act
+from tests.pypiserver import PypiServer
 from tests.secrets_registry import register_secret
 
 pytestmark = pytest.mark.slow

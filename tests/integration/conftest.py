@@ -11,8 +11,8 @@ import pytest
 from py_release.distributions.build import build_distributions
 from py_release.sandbox.identity import JobIdentity
 from py_release.sandbox.issuer import GitHubIssuer
-from py_release.sandbox.pypiserver import PypiServer
 from tests.helpers import copy_sample
+from tests.pypiserver import PypiServer
 from tests.secrets_registry import register_secret
 from tests.unit.artefacts import make_pair
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from py_release.sandbox.pypiserver import PypiServer
 from tests.helpers import CliRun, run_cli
+from tests.pypiserver import PypiServer
 
 WORKFLOWS = Path(__file__).resolve().parents[1] / "unit" / "workflows"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from py_release.sandbox.pypiserver import PypiServer
 from tests.helpers import SAMPLE_PROJECT, run_cli
+from tests.pypiserver import PypiServer
 
 
 def test_check_passes_good_files(packages_dir: Path, tmp_path: Path) -> None:

@@ -26,10 +26,10 @@ from py_release.github.context import GitHubContext
 from py_release.index.retry import RetryPolicy
 from py_release.release import run_release
 from py_release.reporter import TerminalReporter
-from py_release.sandbox.pypiserver import PypiServer
 from py_release.sandbox.session import start_sandbox
 from tests.faultproxy import PASS, Fault, FaultProxy, Policy, upload_filename
 from tests.helpers import clean_environ
+from tests.pypiserver import PypiServer
 from tests.secrets_registry import assert_no_secrets, register_sandbox_tokens, register_secret
 from tests.unit.artefacts import dist_stem, make_sdist, make_wheel
 

@@ -18,7 +18,6 @@ from urllib3.filepost import encode_multipart_formdata
 
 from py_release.sandbox.identity import JobIdentity
 from py_release.sandbox.issuer import GitHubIssuer
-from py_release.sandbox.pypiserver import PypiServer
 from py_release.sandbox.warehouse import Warehouse
 from tests.faultproxy import (
     Fault,
@@ -31,6 +30,7 @@ from tests.faultproxy import (
     upload_filename,
     uploads_only,
 )
+from tests.pypiserver import PypiServer
 from tests.unit.artefacts import make_wheel
 
 PASS = Fault()

@@ -18,10 +18,10 @@ from py_release.github.assets import body_section, local_assets
 from py_release.github.rest import GitHubReleaseError, ReleaseRequest, publish_release
 from py_release.sandbox.github_api import GitHubApi, StoredRelease
 from py_release.sandbox.identity import JobIdentity
-from py_release.sandbox.pypiserver import PypiServer
 from py_release.sandbox.session import Sandbox, start_sandbox
 from py_release.secrets import Secret
 from tests.helpers import CliRun, copy_sample, run_cli
+from tests.pypiserver import PypiServer
 from tests.secrets_registry import assert_no_secrets, register_sandbox_tokens, register_secret
 
 REPOSITORY = "octo-org/sample-project"

@@ -19,8 +19,8 @@ from py_release.index.credentials import StaticCredentials
 from py_release.index.repositories import index_info
 from py_release.index.upload import Uploader, UploadJob
 from py_release.reporter import TerminalReporter
-from py_release.sandbox.pypiserver import PypiServer
 from tests.helpers import CliRun, copy_sample, run_cli
+from tests.pypiserver import PypiServer
 from tests.secrets_registry import assert_masked_first, register_secret
 
 SAMPLE_FILES = {"py_release_sample-1.0.0.tar.gz", "py_release_sample-1.0.0-py3-none-any.whl"}

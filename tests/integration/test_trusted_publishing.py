@@ -16,10 +16,10 @@ from py_release.errors import TrustedPublishingError
 from py_release.index.trusted_publishing import get_audience, mint_token
 from py_release.sandbox.identity import JobIdentity
 from py_release.sandbox.issuer import GitHubIssuer
-from py_release.sandbox.pypiserver import PypiServer
 from py_release.sandbox.warehouse import TrustedPublisher, Warehouse
 from py_release.secrets import Secret
 from tests.helpers import CliRun, run_cli
+from tests.pypiserver import PypiServer
 from tests.secrets_registry import assert_no_secrets, register_secret
 
 PROJECT = "py-release-sample"

@@ -1,17 +1,21 @@
 """Server plumbing shared by the sandbox's HTTP stand-ins.
 
 Each stand-in is a werkzeug WSGI app served by a threaded werkzeug server on a free port of
-127.0.0.1, in a daemon thread, for the length of a ``with`` block (``ServedOnLoopback``).
+127.0.0.1, in a daemon thread, for the length of a ``with`` block (``ServedOnLoopback``); one
+that keeps files keeps them in a ``ScratchFolder``, temporary unless it was given a root.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import json
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Self, TypeVar
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
@@ -27,6 +31,17 @@ Handler = Callable[..., Response]
 # One route: HTTP method, werkzeug rule (``/simple/<project>/``), and the handler called with
 # the request and the rule's arguments.
 Route = tuple[str, str, Handler]
+
+State = TypeVar("State")
+# A stand-in made of a state object and endpoint functions lists its routes with endpoints
+# called with that state first, then the request and the rule's arguments (``bound_to``).
+Endpoint = Callable[Concatenate[State, Request, ...], Response]
+StateRoute = tuple[str, str, Endpoint[State]]
+
+
+def bound_to(state: State, routes: Iterable[StateRoute[State]]) -> list[Route]:
+    """``routes`` as a ``LoopbackServer`` takes them: each endpoint given ``state`` first."""
+    return [(method, rule, functools.partial(endpoint, state)) for method, rule, endpoint in routes]
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -108,16 +123,63 @@ class LoopbackServer:
             return exc.get_response(request.environ)
 
 
+class ScratchFolder:
+    """Where a stand-in keeps its files: ``root`` when one is given (made if missing, kept
+    afterwards), else a temporary folder that lives from :meth:`open` to :meth:`close`."""
+
+    def __init__(self, root: Path | None, *, prefix: str, owner: str) -> None:
+        self._root = root
+        self._prefix = prefix  # of the temporary folder's name
+        self._owner = owner  # the stand-in, as the error for a folder not yet made names it
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def path(self) -> Path:
+        """The folder: a given root at any time, a temporary one only while open."""
+        if self._scratch is not None:
+            return Path(self._scratch.name)
+        if self._root is None:
+            raise RuntimeError(f"the {self._owner} is not running; use it in a with block")
+        return self._root
+
+    def open(self) -> Path:
+        """Make the folder (a temporary one when no root was given) and return it."""
+        if self._root is not None:
+            self._root.mkdir(parents=True, exist_ok=True)
+            return self._root
+        if self._scratch is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix=self._prefix)
+        return Path(self._scratch.name)
+
+    def close(self) -> None:
+        """Remove a temporary folder and everything in it; a given root stays."""
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
+
+
 class ServedOnLoopback:
     """Base of a stand-in its ``LoopbackServer`` (``_server``, made in ``__init__``) serves
     for the length of a ``with`` block; ``served_as`` names it in errors and the thread's name.
-    A stand-in with more to set up or clean away extends ``__enter__`` and ``__exit__``."""
+
+    A stand-in that keeps files sets ``_folder``: it is made before the server listens and,
+    when temporary, removed after the server stops, on a failed start too. One with more to
+    set up once listening, or to forget once stopped, overrides ``_on_start`` and ``_on_stop``.
+    """
 
     served_as: ClassVar[str]
     _server: LoopbackServer
+    _folder: ScratchFolder | None = None
 
     def __enter__(self) -> Self:
-        self._server.start(self.served_as)
+        try:
+            if self._folder is not None:
+                self._folder.open()
+            self._server.start(self.served_as)
+            self._on_start()
+        except BaseException:
+            self._shut_down()
+            raise
         return self
 
     def __exit__(
@@ -126,7 +188,19 @@ class ServedOnLoopback:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._shut_down()
+
+    def _on_start(self) -> None:
+        """Set-up that needs the server listening (its URL) and the folder made."""
+
+    def _on_stop(self) -> None:
+        """What the stand-in forgets once its server has stopped."""
+
+    def _shut_down(self) -> None:
         self._server.stop()
+        self._on_stop()
+        if self._folder is not None:
+            self._folder.close()
 
 
 def json_response(data: Any, status: int = 200, *, content_type: str | None = None) -> Response:

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import datetime
 import json
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from sigstore.models import ClientTrustConfig, TrustedRoot
 
-from py_release.sandbox._http import LoopbackServer, ServedOnLoopback
+from py_release.sandbox._http import LoopbackServer, ScratchFolder, ServedOnLoopback
 from py_release.sandbox.issuer import GitHubIssuer
 from py_release.sandbox.sigstore.ca import LocalCA
 from py_release.sandbox.sigstore.fulcio import Fulcio
@@ -34,6 +31,7 @@ class LocalSigstore(ServedOnLoopback):
     """
 
     served_as = "Sigstore (Fulcio and Rekor)"
+    _folder: ScratchFolder
 
     def __init__(
         self,
@@ -42,8 +40,7 @@ class LocalSigstore(ServedOnLoopback):
         root: Path | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._root = root
-        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self._folder = ScratchFolder(root, prefix="py-release-sigstore-", owner="local Sigstore")
         self._trust_config_path: Path | None = None
         self._ca = LocalCA(now=datetime.datetime.fromtimestamp(clock(), tz=datetime.UTC))
         self._fulcio = Fulcio(ca=self._ca, issuer=issuer, clock=clock)
@@ -99,40 +96,17 @@ class LocalSigstore(ServedOnLoopback):
 
     # -- running ---------------------------------------------------------------------------
 
-    def __enter__(self) -> Self:
-        super().__enter__()
-        try:
-            if self._root is None:
-                self._scratch = tempfile.TemporaryDirectory(prefix="py-release-sigstore-")
-                folder = Path(self._scratch.name)
-            else:
-                folder = self._root
-                folder.mkdir(parents=True, exist_ok=True)
-            document = client_trust_config(
-                ca=self._ca,
-                rekor_key=self._rekor.key.public_key(),
-                fulcio_url=self.fulcio_url,
-                rekor_url=self.rekor_url,
-            )
-            path = folder / TRUST_CONFIG_NAME
-            path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        except BaseException:
-            self._stop()
-            raise
+    def _on_start(self) -> None:
+        # The trust configuration names the servers' URLs, so it is written once they listen.
+        document = client_trust_config(
+            ca=self._ca,
+            rekor_key=self._rekor.key.public_key(),
+            fulcio_url=self.fulcio_url,
+            rekor_url=self.rekor_url,
+        )
+        path = self._folder.path / TRUST_CONFIG_NAME
+        path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
         self._trust_config_path = path
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._stop()
-
-    def _stop(self) -> None:
-        self._server.stop()
+    def _on_stop(self) -> None:
         self._trust_config_path = None
-        if self._scratch is not None:
-            self._scratch.cleanup()
-            self._scratch = None

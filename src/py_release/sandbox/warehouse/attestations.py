@@ -21,8 +21,8 @@ from pypi_attestations import (
 from sigstore.models import TrustedRoot
 
 from py_release.attest.verify import verify_attestation
-from py_release.sandbox.warehouse.refusal import _bad, _UploadRefused
-from py_release.sandbox.warehouse.state import _Publisher
+from py_release.sandbox.warehouse.refusal import UploadRefused, bad_request
+from py_release.sandbox.warehouse.state import Publisher
 
 MAX_ATTESTATIONS = 2
 SUPPORTED_PREDICATE_TYPES = frozenset(t.value for t in AttestationType)
@@ -30,11 +30,11 @@ PROVENANCE_CONTENT_TYPE = "application/vnd.pypi.integrity.v1+json"
 _ATTESTATION_LIST = TypeAdapter(list[Attestation])
 
 
-def _invalid(reason: str) -> _UploadRefused:
-    return _bad(f"Invalid attestations supplied during upload: {reason}")
+def _invalid(reason: str) -> UploadRefused:
+    return bad_request(f"Invalid attestations supplied during upload: {reason}")
 
 
-def attestation_identity(publisher: _Publisher) -> GitHubPublisher:
+def attestation_identity(publisher: Publisher) -> GitHubPublisher:
     """The identity warehouse verifies attestations against for a GitHub publisher."""
     return GitHubPublisher(
         repository=publisher.repository,
@@ -46,13 +46,13 @@ def attestation_identity(publisher: _Publisher) -> GitHubPublisher:
 def checked_provenance(
     raw: str,
     *,
-    publisher: _Publisher,
+    publisher: Publisher,
     filename: str,
     sha256: str,
     trusted_root: TrustedRoot,
 ) -> Provenance:
     """The provenance for a file whose ``attestations`` field is ``raw``; raises a 400
-    ``_UploadRefused`` with warehouse's message for the first check that fails.
+    ``UploadRefused`` with warehouse's message for the first check that fails.
 
     Every token this stand-in mints comes from Trusted Publishing, so warehouse's first check
     ("Attestations are only supported when using Trusted Publishing") always passes here.

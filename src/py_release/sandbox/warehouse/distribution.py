@@ -20,32 +20,33 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
-from py_release.sandbox.warehouse.refusal import _bad
+from py_release.sandbox.warehouse.refusal import bad_request
 
 PEP_527 = "https://www.python.org/dev/peps/pep-0527"
 MIB = 1024 * 1024
 FILE_SIZE_LIMIT = 100 * MIB
 PROJECT_SIZE_LIMIT = 10 * 1024 * MIB
-_EXTENSIONS = {"sdist": (".tar.gz", ".zip"), "bdist_wheel": (".whl",)}
+EXTENSIONS = {"sdist": (".tar.gz", ".zip"), "bdist_wheel": (".whl",)}
 _DIST_EXTENSION = re.compile(r".+?(\.(tar\.gz|zip|whl))$", re.IGNORECASE)
 
 
-def _validate_filename(filename: str, filetype: str) -> None:
+def validate_filename(filename: str, filetype: str) -> None:
+    """The file's name alone: printable, no folders, a known extension for ``filetype``."""
     if any(ord(c) < 32 or ord(c) == 127 for c in filename):
-        raise _bad(
+        raise bad_request(
             "Cannot upload a file with non-printable characters (ordinals 0-31) or the DEL "
             "character (ordinal 127) in the name."
         )
     if "/" in filename or "\\" in filename:
-        raise _bad("Cannot upload a file with '/' or '\\' in the name.")
+        raise bad_request("Cannot upload a file with '/' or '\\' in the name.")
     match = _DIST_EXTENSION.match(filename)
     if match is None:
-        raise _bad(
+        raise bad_request(
             "Invalid file extension: Use .tar.gz, .whl or .zip extension. See "
             f"{PEP_527} and https://peps.python.org/pep-0715/ for more information"
         )
-    if match.group(1) not in _EXTENSIONS[filetype]:
-        raise _bad(
+    if match.group(1) not in EXTENSIONS[filetype]:
+        raise bad_request(
             f"Invalid file extension: Extension {match.group(1)} is invalid for filetype "
             f"{filetype}. See {PEP_527} for more information."
         )
@@ -56,7 +57,7 @@ class _Hasher(Protocol):
     def hexdigest(self) -> str: ...
 
 
-def _receive(
+def receive_file(
     stream: IO[bytes], target: Path, project: str, used: int
 ) -> tuple[dict[str, str], int]:
     """Write the upload to ``target``, hashing it and holding PyPI's size limits."""
@@ -70,13 +71,13 @@ def _receive(
         while chunk := stream.read(64 * 1024):
             size += len(chunk)
             if size > FILE_SIZE_LIMIT:
-                raise _bad(
+                raise bad_request(
                     f"File too large. Limit for project {project!r} is "
                     f"{FILE_SIZE_LIMIT // MIB} MB. See https://docs.pypi.org/project-management/"
                     "storage-limits#requesting-a-file-size-limit-increase for more information."
                 )
             if size + used > PROJECT_SIZE_LIMIT:
-                raise _bad(
+                raise bad_request(
                     f"Project size too large. Limit for project {project!r} total size is "
                     f"{PROJECT_SIZE_LIMIT // (1024 * MIB)} GB. See https://docs.pypi.org/"
                     "project-management/storage-limits#requesting-a-project-size-limit-increase"
@@ -141,13 +142,13 @@ def _archive_problem(path: Path, filename: str) -> str | None:
     return None
 
 
-def _check_distribution(
+def check_distribution(
     path: Path, filename: str, filetype: str, meta: Metadata, normalized: str, shown: str
 ) -> bytes | None:
     """The archive and its name against the metadata; returns a wheel's METADATA."""
     problem = _archive_problem(path, filename)
     if problem is not None:
-        raise _bad(f"Invalid distribution file. {problem}")
+        raise bad_request(f"Invalid distribution file. {problem}")
     underscored = normalized.replace("-", "_")
     if filetype == "sdist":
         _check_sdist_name(filename, meta, normalized, shown)
@@ -155,41 +156,43 @@ def _check_distribution(
     try:
         name, version, _, tags = parse_wheel_filename(filename)
     except InvalidWheelFilename as exc:
-        raise _bad(str(exc)) from None
+        raise bad_request(str(exc)) from None
     for tag in tags:
         if not _supported_platform(tag.platform):
-            raise _bad(
+            raise bad_request(
                 f"Binary wheel '{filename}' has an unsupported platform tag '{tag.platform}'."
             )
     if canonicalize_name(meta.name) != name:
-        raise _bad(
+        raise bad_request(
             f"Start filename for {shown!r} with {canonicalize_name(meta.name).replace('-', '_')!r}."
         )
     given_name = filename.split("-", 1)[0]
     if given_name != underscored:
-        raise _bad(
+        raise bad_request(
             f"Filename {filename!r} should contain the normalized project name "
             f"{underscored!r}, not {given_name!r}."
         )
     if meta.version != version:
-        raise _bad(f"Version in filename should be {str(meta.version)!r} not {str(version)!r}.")
+        raise bad_request(
+            f"Version in filename should be {str(meta.version)!r} not {str(version)!r}."
+        )
     stem = "-".join(filename.split("-", 2)[:2])
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
         for license_file in meta.license_files or []:
             member = f"{stem}.dist-info/licenses/{license_file}"
             if member not in names:
-                raise _bad(
+                raise bad_request(
                     f"License-File {license_file} does not exist in distribution file "
                     f"{filename} at {member}"
                 )
         if f"{stem}.dist-info/RECORD" not in names:
-            raise _bad(
+            raise bad_request(
                 f"Wheel '{filename}' does not contain the required RECORD file: "
                 f"{stem}.dist-info/RECORD"
             )
         if f"{stem}.dist-info/METADATA" not in names:
-            raise _bad(
+            raise bad_request(
                 f"Wheel '{filename}' does not contain the required METADATA file: "
                 f"{stem}.dist-info/METADATA"
             )
@@ -200,12 +203,12 @@ def _check_sdist_name(filename: str, meta: Metadata, normalized: str, shown: str
     try:
         name_in_filename, _ = parse_sdist_filename(filename)
     except InvalidSdistFilename:
-        raise _bad(f"Invalid source distribution filename: {filename}") from None
+        raise bad_request(f"Invalid source distribution filename: {filename}") from None
     if canonicalize_name(name_in_filename) != normalized:
-        raise _bad(f"Start filename for {shown!r} with {normalized.replace('-', '_')!r}.")
+        raise bad_request(f"Start filename for {shown!r} with {normalized.replace('-', '_')!r}.")
     expected = f"{normalized.replace('-', '_')}-{meta.version}.tar.gz"
     if filename != expected:
-        raise _bad(f"Filename {filename!r} is invalid, should be {expected!r}.")
+        raise bad_request(f"Filename {filename!r} is invalid, should be {expected!r}.")
 
 
 _MANYLINUX_ARCHES = {"x86_64", "i686", "aarch64", "armv7l", "ppc64", "ppc64le", "s390x", "riscv64"}

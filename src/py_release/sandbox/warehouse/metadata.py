@@ -11,8 +11,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from trove_classifiers import all_classifiers, deprecated_classifiers
 from werkzeug.datastructures import MultiDict
 
-from py_release.sandbox.warehouse.distribution import _EXTENSIONS
-from py_release.sandbox.warehouse.refusal import _bad
+from py_release.sandbox.warehouse.distribution import EXTENSIONS
+from py_release.sandbox.warehouse.refusal import bad_request
 
 CORE_METADATA_HELP = "https://packaging.python.org/specifications/core-metadata"
 LOCAL_VERSION_HELP = (
@@ -27,7 +27,7 @@ _FIRST_REPORTED = ("metadata-version", "name", "version")
 _NOT_DYNAMIC = {"metadata-version", "name", "version", "dynamic"}
 
 
-def _sanitized(form: MultiDict[str, str]) -> MultiDict[str, str]:
+def sanitized(form: MultiDict[str, str]) -> MultiDict[str, str]:
     """warehouse's ``sanitize``: drop distutils' "UNKNOWN" values, escape NUL characters."""
     clean: MultiDict[str, str] = MultiDict()
     for key in form:
@@ -39,7 +39,7 @@ def _sanitized(form: MultiDict[str, str]) -> MultiDict[str, str]:
     return clean
 
 
-def _validate_form(form: MultiDict[str, str]) -> str:
+def validate_form(form: MultiDict[str, str]) -> str:
     """warehouse's ``UploadForm``; returns the filetype."""
     errors: dict[str, str] = {}
     name = form.get("name", "")
@@ -53,7 +53,7 @@ def _validate_form(form: MultiDict[str, str]) -> str:
     filetype = form.get("filetype", "")
     if not filetype:
         errors["filetype"] = "This field is required."
-    elif filetype not in _EXTENSIONS:
+    elif filetype not in EXTENSIONS:
         errors["filetype"] = "Use a known file type."
     for digest, label in (("sha256_digest", "SHA256"), ("blake2_256_digest", "BLAKE2")):
         value = form.get(digest, "").strip()
@@ -61,25 +61,25 @@ def _validate_form(form: MultiDict[str, str]) -> str:
             errors[digest] = f"Use a valid, hex-encoded, {label} message digest."
     if "name" in errors:
         shown = name if len(name) <= 60 else f"{name[:30]}...{name[-30:]}"
-        raise _bad(
+        raise bad_request(
             f"{shown!r} is an invalid value for Name. Error: {errors['name']} "
             f"See {CORE_METADATA_HELP} for more information."
         )
     if errors:
         first = sorted(errors)[0]
-        raise _bad(f"Invalid value for {first}. Error: {errors[first]}")
+        raise bad_request(f"Invalid value for {first}. Error: {errors[first]}")
     pyversion = form.get("pyversion", "")
     if filetype != "sdist" and not pyversion:
-        raise _bad(
+        raise bad_request(
             "Invalid value for pyversion. Error: Python version is required for binary "
             "distribution uploads."
         )
     if filetype == "sdist" and pyversion not in ("", "source"):
-        raise _bad(
+        raise bad_request(
             "Invalid value for pyversion. Error: Use 'source' as Python version for an sdist."
         )
     if not any(form.get(f"{d}_digest") for d in ("md5", "sha256", "blake2_256")):
-        raise _bad("Error: Include at least one message digest.")
+        raise bad_request("Error: Include at least one message digest.")
     return filetype
 
 
@@ -141,7 +141,7 @@ def _raw_metadata(form: MultiDict[str, str]) -> RawMetadata:
     return cast(RawMetadata, raw)
 
 
-def _parse_metadata(form: MultiDict[str, str]) -> Metadata:
+def parse_metadata(form: MultiDict[str, str]) -> Metadata:
     """Validated core metadata, with PyPI's rules on top of packaging's, or the 400 warehouse
     gives for the most important problem."""
     try:
@@ -160,7 +160,7 @@ def _parse_metadata(form: MultiDict[str, str]) -> Metadata:
     text = str(by_field[chosen][0])
     local = chosen == "version" and any("use of local versions" in str(e) for e in by_field[chosen])
     see = LOCAL_VERSION_HELP if local else CORE_METADATA_HELP
-    raise _bad(f"{text}{'' if text.endswith('.') else '.'} See {see} for more information.")
+    raise bad_request(f"{text}{'' if text.endswith('.') else '.'} See {see} for more information.")
 
 
 def _pypi_rules(meta: Metadata) -> list[InvalidMetadata]:

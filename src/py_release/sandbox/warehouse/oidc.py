@@ -16,7 +16,7 @@ from werkzeug.wrappers import Request, Response
 
 from py_release.sandbox._http import json_response
 from py_release.sandbox.identity import GITHUB_ISSUER
-from py_release.sandbox.warehouse.state import WarehouseState, _IndexToken, _Project, _Publisher
+from py_release.sandbox.warehouse.state import IndexToken, Project, Publisher, WarehouseState
 from py_release.secrets import Secret
 
 JWT_LEEWAY = 30
@@ -45,159 +45,164 @@ class _ReusedToken(Exception):
     pass
 
 
-class TokenExchange(WarehouseState):
-    """The Trusted Publishing endpoints of :class:`Warehouse`."""
-
-    def _audience(self, request: Request) -> Response:
-        if not self.trusted_publishing:
-            return json_response(
-                {"message": "Trusted publishing functionality not enabled"}, status=403
-            )
-        return json_response({"audience": self.audience})
-
-    def _mint_token(self, request: Request) -> Response:
-        try:
-            answer = self._exchange(request.get_data())
-        except _Refused as refused:
-            return json_response(
-                {
-                    "message": "Token request failed",
-                    "errors": [{"code": refused.code, "description": refused.description}],
-                },
-                status=422,
-            )
-        return json_response(answer)
-
-    def _exchange(self, body: bytes) -> dict[str, object]:
-        """warehouse's ``mint_token_from_oidc``: every check, in its order."""
-        token = _token_from_payload(body)
-        try:
-            unverified_issuer = jwt.decode(token, options={"verify_signature": False})["iss"]
-        except (jwt.PyJWTError, KeyError):
-            raise _Refused("invalid-payload", "malformed JWT") from None
-        service = (
-            ISSUER_SERVICES.get(unverified_issuer) if isinstance(unverified_issuer, str) else None
+def audience(state: WarehouseState, request: Request) -> Response:
+    """``GET /_/oidc/audience``: the audience an ID token must be minted for."""
+    if not state.trusted_publishing:
+        return json_response(
+            {"message": "Trusted publishing functionality not enabled"}, status=403
         )
-        if service is None:
-            raise _Refused("invalid-payload", "unknown trusted publishing issuer")
-        if not self.trusted_publishing:
-            raise _Refused("not-enabled", f"{service} trusted publishing functionality not enabled")
-        claims = self._verified_claims(token)
-        if claims is None:
-            raise _Refused("invalid-token", "malformed or invalid token")
-        with self._lock:
-            publisher = self._publisher_for(claims)
-            jti = str(claims["jti"])
-            if jti in self._used_jti:  # the atomic claim of the jti (SET NX)
-                raise _Refused("invalid-reuse-token", "invalid token: already used")
-            self._used_jti[jti] = int(claims["exp"]) + JWT_LEEWAY + 5
-            not_before = self._now()
-            expires_at = not_before + self.token_lifetime
-            minted = "pypi-" + secrets.token_urlsafe(48)
-            projects = frozenset(self._publishers.get(publisher, set()))
-            self._tokens[minted] = _IndexToken(publisher, projects, not_before, expires_at)
-            self.minted.append(Secret(minted))
-        return {"success": True, "token": minted, "expires": expires_at}
+    return json_response({"audience": state.audience})
 
-    def _verified_claims(self, token: str) -> dict[str, Any] | None:
-        """The claims of a token signed by the issuer's key for this audience, else None."""
-        try:
-            kid = jwt.get_unverified_header(token).get("kid")
-            key = self._key(kid) if isinstance(kid, str) else None
-            if key is None:
-                return None
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                key=jwt.PyJWK(key),
-                algorithms=["RS256"],
-                options={
-                    "verify_signature": True,
-                    "require": ["iss", "iat", "exp", "aud"],
-                    "verify_iss": True,
-                    "verify_aud": True,
-                    "strict_aud": True,
-                    # exp, nbf and iat are checked below against this warehouse's clock, by
-                    # PyJWT's rules with warehouse's leeway.
-                    "verify_exp": False,
-                    "verify_nbf": False,
-                    "verify_iat": False,
-                },
-                issuer=GITHUB_ISSUER,
-                audience=self.audience,
-            )
-            _check_times(claims, self._clock(), JWT_LEEWAY)
-        except (jwt.PyJWTError, ValueError, TypeError, OverflowError):
+
+def mint_token(state: WarehouseState, request: Request) -> Response:
+    """``POST /_/oidc/mint-token``: an upload token for a valid ID token of a registered
+    publisher, or 422 with warehouse's error code and description."""
+    try:
+        answer = _exchange(state, request.get_data())
+    except _Refused as refused:
+        return json_response(
+            {
+                "message": "Token request failed",
+                "errors": [{"code": refused.code, "description": refused.description}],
+            },
+            status=422,
+        )
+    return json_response(answer)
+
+
+def _exchange(state: WarehouseState, body: bytes) -> dict[str, object]:
+    """warehouse's ``mint_token_from_oidc``: every check, in its order."""
+    token = _token_from_payload(body)
+    try:
+        unverified_issuer = jwt.decode(token, options={"verify_signature": False})["iss"]
+    except (jwt.PyJWTError, KeyError):
+        raise _Refused("invalid-payload", "malformed JWT") from None
+    service = ISSUER_SERVICES.get(unverified_issuer) if isinstance(unverified_issuer, str) else None
+    if service is None:
+        raise _Refused("invalid-payload", "unknown trusted publishing issuer")
+    if not state.trusted_publishing:
+        raise _Refused("not-enabled", f"{service} trusted publishing functionality not enabled")
+    claims = _verified_claims(state, token)
+    if claims is None:
+        raise _Refused("invalid-token", "malformed or invalid token")
+    with state.lock:
+        publisher = _publisher_for(state, claims)
+        jti = str(claims["jti"])
+        if jti in state.used_jti:  # the atomic claim of the jti (SET NX)
+            raise _Refused("invalid-reuse-token", "invalid token: already used")
+        state.used_jti[jti] = int(claims["exp"]) + JWT_LEEWAY + 5
+        not_before = state.now()
+        expires_at = not_before + state.token_lifetime
+        minted = "pypi-" + secrets.token_urlsafe(48)
+        projects = frozenset(state.publishers.get(publisher, set()))
+        state.tokens[minted] = IndexToken(publisher, projects, not_before, expires_at)
+        state.minted.append(Secret(minted))
+    return {"success": True, "token": minted, "expires": expires_at}
+
+
+def _verified_claims(state: WarehouseState, token: str) -> dict[str, Any] | None:
+    """The claims of a token signed by the issuer's key for this audience, else None."""
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+        key = _key(state, kid) if isinstance(kid, str) else None
+        if key is None:
             return None
-        return claims
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key=jwt.PyJWK(key),
+            algorithms=["RS256"],
+            options={
+                "verify_signature": True,
+                "require": ["iss", "iat", "exp", "aud"],
+                "verify_iss": True,
+                "verify_aud": True,
+                "strict_aud": True,
+                # exp, nbf and iat are checked below against this warehouse's clock, by
+                # PyJWT's rules with warehouse's leeway.
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+            },
+            issuer=GITHUB_ISSUER,
+            audience=state.audience,
+        )
+        _check_times(claims, state.clock(), JWT_LEEWAY)
+    except (jwt.PyJWTError, ValueError, TypeError, OverflowError):
+        return None
+    return claims
 
-    def _key(self, kid: str) -> dict[str, Any] | None:
-        """The issuer's JWK for ``kid``; the keyset is fetched again once when it is unknown."""
-        with self._lock:
-            if kid not in self._keys:
-                self._refresh_keys()
-            return self._keys.get(kid)
 
-    def _refresh_keys(self) -> None:
-        # warehouse reads f"{iss}/.well-known/openid-configuration", then its jwks_uri; the
-        # sandbox maps GitHub's issuer URL to the local issuer.
-        try:
-            configuration = requests.get(
-                f"{self._issuer.url}/.well-known/openid-configuration", timeout=5
-            )
-            jwks_uri = configuration.json().get("jwks_uri") if configuration.ok else None
-            if not isinstance(jwks_uri, str):
-                return
-            keyset = requests.get(jwks_uri, timeout=5)
-            keys = keyset.json().get("keys") if keyset.ok else None
-        except (requests.RequestException, ValueError, AttributeError):
+def _key(state: WarehouseState, kid: str) -> dict[str, Any] | None:
+    """The issuer's JWK for ``kid``; the keyset is fetched again once when it is unknown."""
+    with state.lock:
+        if kid not in state.keys:
+            _refresh_keys(state)
+        return state.keys.get(kid)
+
+
+def _refresh_keys(state: WarehouseState) -> None:
+    # warehouse reads f"{iss}/.well-known/openid-configuration", then its jwks_uri; the
+    # sandbox maps GitHub's issuer URL to the local issuer.
+    try:
+        configuration = requests.get(
+            f"{state.issuer.url}/.well-known/openid-configuration", timeout=5
+        )
+        jwks_uri = configuration.json().get("jwks_uri") if configuration.ok else None
+        if not isinstance(jwks_uri, str):
             return
-        if isinstance(keys, list) and keys:
-            self._keys = {key["kid"]: key for key in keys if isinstance(key, dict) and "kid" in key}
+        keyset = requests.get(jwks_uri, timeout=5)
+        keys = keyset.json().get("keys") if keyset.ok else None
+    except (requests.RequestException, ValueError, AttributeError):
+        return
+    if isinstance(keys, list) and keys:
+        state.keys = {key["kid"]: key for key in keys if isinstance(key, dict) and "kid" in key}
 
-    def _publisher_for(self, claims: Mapping[str, Any]) -> _Publisher:
-        """A pending publisher first (creating its project), then the project's publisher."""
-        try:
-            pending = self._find(claims, self._pending)
-        except _InvalidPublisher:
-            pass
-        except _ReusedToken:
-            raise _Refused("invalid-reuse-token", "invalid token: already used") from None
-        else:
-            project = self._pending.pop(pending)
-            if canonicalize_name(project) in self._projects:
-                raise _Refused(
-                    "invalid-pending-publisher", "valid token, but project already exists"
-                )
-            self._projects[canonicalize_name(project)] = _Project(project)
-            self._publishers.setdefault(pending, set()).add(canonicalize_name(project))
-        try:
-            return self._find(claims, self._publishers)
-        except _ReusedToken:
-            raise _Refused("invalid-reuse-token", "invalid token: already used") from None
-        except _InvalidPublisher as exc:
-            raise _Refused(
-                "invalid-publisher", f"valid token, but no corresponding publisher ({exc})"
-            ) from None
 
-    def _find(self, claims: Mapping[str, Any], registry: Iterable[_Publisher]) -> _Publisher:
-        """warehouse's ``find_publisher``: claims present, lookup, then each claim checked."""
-        for name in REQUIRED_CLAIMS:
-            if claims.get(name) is None:
-                raise _InvalidPublisher(f"Missing claim {name!r}")
-        publisher = _lookup(claims, registry)
-        _verify_claims(publisher, claims)
-        if str(claims["jti"]) in self._used_jti:
-            raise _ReusedToken
-        if claims["event_name"] == "pull_request_target":
-            raise _InvalidPublisher(
-                "Publishing from a workflow invoked via 'pull_request_target' is not supported."
-            )
-        environment = claims.get("environment")
-        if publisher.environment and not (
-            isinstance(environment, str) and environment.lower() == publisher.environment
-        ):
-            raise _InvalidPublisher("Check failed for optional claim 'environment'")
-        return publisher
+def _publisher_for(state: WarehouseState, claims: Mapping[str, Any]) -> Publisher:
+    """A pending publisher first (creating its project), then the project's publisher."""
+    try:
+        pending = _find(state, claims, state.pending)
+    except _InvalidPublisher:
+        pass
+    except _ReusedToken:
+        raise _Refused("invalid-reuse-token", "invalid token: already used") from None
+    else:
+        project = state.pending.pop(pending)
+        if canonicalize_name(project) in state.projects:
+            raise _Refused("invalid-pending-publisher", "valid token, but project already exists")
+        state.projects[canonicalize_name(project)] = Project(project)
+        state.publishers.setdefault(pending, set()).add(canonicalize_name(project))
+    try:
+        return _find(state, claims, state.publishers)
+    except _ReusedToken:
+        raise _Refused("invalid-reuse-token", "invalid token: already used") from None
+    except _InvalidPublisher as exc:
+        raise _Refused(
+            "invalid-publisher", f"valid token, but no corresponding publisher ({exc})"
+        ) from None
+
+
+def _find(
+    state: WarehouseState, claims: Mapping[str, Any], registry: Iterable[Publisher]
+) -> Publisher:
+    """warehouse's ``find_publisher``: claims present, lookup, then each claim checked."""
+    for name in REQUIRED_CLAIMS:
+        if claims.get(name) is None:
+            raise _InvalidPublisher(f"Missing claim {name!r}")
+    publisher = _lookup(claims, registry)
+    _verify_claims(publisher, claims)
+    if str(claims["jti"]) in state.used_jti:
+        raise _ReusedToken
+    if claims["event_name"] == "pull_request_target":
+        raise _InvalidPublisher(
+            "Publishing from a workflow invoked via 'pull_request_target' is not supported."
+        )
+    environment = claims.get("environment")
+    if publisher.environment and not (
+        isinstance(environment, str) and environment.lower() == publisher.environment
+    ):
+        raise _InvalidPublisher("Check failed for optional claim 'environment'")
+    return publisher
 
 
 # -- token exchange helpers --------------------------------------------------------------------
@@ -243,7 +248,7 @@ def _check_times(claims: Mapping[str, Any], now: float, leeway: float) -> None:
         raise jwt.ExpiredSignatureError("Signature has expired")
 
 
-def _lookup(claims: Mapping[str, Any], registry: Iterable[_Publisher]) -> _Publisher:
+def _lookup(claims: Mapping[str, Any], registry: Iterable[Publisher]) -> Publisher:
     """The publisher registered for the claims' repository, owner id and workflow file,
     preferring one bound to the claims' environment over one for any environment."""
     repository = claims["repository"]
@@ -271,7 +276,7 @@ def _lookup(claims: Mapping[str, Any], registry: Iterable[_Publisher]) -> _Publi
     raise _InvalidPublisher("Publisher with matching claims was not found")
 
 
-def _verify_claims(publisher: _Publisher, claims: Mapping[str, Any]) -> None:
+def _verify_claims(publisher: Publisher, claims: Mapping[str, Any]) -> None:
     """The publisher's required claims, in warehouse's order (up to ``jti``)."""
     repository = claims["repository"]
     if not (isinstance(repository, str) and repository.lower() == publisher.repository.lower()):

@@ -12,148 +12,162 @@ from werkzeug.wrappers import Request, Response
 
 from py_release.sandbox._http import json_response
 from py_release.sandbox.warehouse.attestations import PROVENANCE_CONTENT_TYPE
-from py_release.sandbox.warehouse.state import WarehouseState, _File, _Release
+from py_release.sandbox.warehouse.state import Release, ReleaseFile, WarehouseState
 
 SIMPLE_API_VERSION = "1.1"
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 SIMPLE_HTML = "application/vnd.pypi.simple.v1+html"
 
 
-class ReadApis(WarehouseState):
-    """The read endpoints of :class:`Warehouse`."""
-
-    def _simple_index(self, request: Request) -> Response:
-        kind = _simple_kind(request)
-        with self._lock:
-            names = sorted((p.normalized, p.name) for p in self._projects.values())
-        if kind == SIMPLE_JSON:
-            return json_response(
-                {
-                    "meta": {"api-version": SIMPLE_API_VERSION, "_last-serial": self._serial},
-                    "projects": [{"name": name} for _, name in names],
-                },
-                content_type=SIMPLE_JSON,
-            )
-        links = "".join(
-            f'    <a href="/simple/{normalized}/">{html.escape(name)}</a>\n'
-            for normalized, name in names
-        )
-        return _html_page("Simple index", links, kind)
-
-    def _simple_project(self, request: Request, project: str) -> Response:
-        normalized = canonicalize_name(project)
-        with self._lock:
-            found = self._projects.get(normalized)
-            if found is None:
-                return Response("404 Not Found", status=404, content_type="text/plain")
-            if project != normalized:
-                return Response(status=301, headers={"Location": f"/simple/{normalized}/"})
-            releases = list(found.releases.values())
-        files = sorted(
-            ((release, f) for release in releases for f in release.files),
-            key=lambda pair: (Version(pair[1].version), pair[1].filename),
-        )
-        kind = _simple_kind(request)
-        base = request.host_url.rstrip("/")
-        if kind == SIMPLE_JSON:
-            return json_response(
-                {
-                    "meta": {"api-version": SIMPLE_API_VERSION, "_last-serial": self._serial},
-                    "name": normalized,
-                    "versions": sorted({f.version for _, f in files}, key=Version),
-                    "files": [_simple_file(base, normalized, r, f) for r, f in files],
-                },
-                content_type=SIMPLE_JSON,
-            )
-        links = "".join(_simple_link(base, normalized, r, f) for r, f in files)
-        return _html_page(f"Links for {normalized}", links, kind)
-
-    def _file(self, request: Request, filename: str) -> Response:
-        with self._lock:
-            held = self._file_named_or_hashed(filename.removesuffix(".metadata"), "")
-        if held is None:
-            return Response("404 Not Found", status=404, content_type="text/plain")
-        if filename.endswith(".metadata"):
-            if held.metadata_sha256 is None:
-                return Response("404 Not Found", status=404, content_type="text/plain")
-            return Response(
-                (self.root / "files" / filename).read_bytes(), content_type="text/plain"
-            )
-        return Response(
-            (self.root / "files" / filename).read_bytes(),
-            content_type="application/octet-stream",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
-
-    def _provenance(self, request: Request, project: str, version: str, filename: str) -> Response:
-        """warehouse's ``provenance_for_file``: the file's Provenance object, or 404."""
-        with self._lock:
-            held = self._file_of_release(project, version, filename)
-        if held is None:
-            return json_response({"message": "Not Found"}, status=404)
-        if held.provenance is None:
-            return json_response({"message": f"No provenance available for {filename}"}, status=404)
-        offer = request.accept_mimetypes.best_match(
-            ["application/json", PROVENANCE_CONTENT_TYPE], default="application/json"
-        )
-        return Response(held.provenance.model_dump_json(), content_type=offer)
-
-    def _file_of_release(self, project: str, version: str, filename: str) -> _File | None:
-        found = self._projects.get(canonicalize_name(project))
-        try:
-            release = found.releases.get(canonicalize_version(Version(version))) if found else None
-        except InvalidVersion:
-            return None
-        files = release.files if release else []
-        return next((f for f in files if f.filename == filename), None)
-
-    def _json_project(self, request: Request, project: str) -> Response:
-        return self._json_api(request, project, None)
-
-    def _json_release(self, request: Request, project: str, version: str) -> Response:
-        return self._json_api(request, project, version)
-
-    def _json_api(self, request: Request, project: str, version: str | None) -> Response:
-        not_found = json_response({"message": "Not Found"}, status=404)
-        with self._lock:
-            found = self._projects.get(canonicalize_name(project))
-            if found is None or not found.releases:
-                return not_found
-            releases = {r.version: r for r in found.releases.values()}
-            name = found.name
-        if version is None:
-            final = [v for v in releases if not Version(v).is_prerelease]
-            version = max(final or list(releases), key=Version)
-        else:
-            try:
-                chosen = found.releases.get(canonicalize_version(Version(version)))
-            except InvalidVersion:
-                return not_found
-            if chosen is None:
-                return not_found
-            version = chosen.version
-        base = request.host_url.rstrip("/")
-        release = releases[version]
+def simple_index(state: WarehouseState, request: Request) -> Response:
+    """``GET /simple/``: every project, as HTML or PEP 691 JSON."""
+    kind = _simple_kind(request)
+    with state.lock:
+        names = sorted((p.normalized, p.name) for p in state.projects.values())
+    if kind == SIMPLE_JSON:
         return json_response(
             {
-                "info": {
-                    "name": name,
-                    "version": release.version,
-                    "summary": release.summary,
-                    "requires_python": release.requires_python,
-                    "package_url": f"{base}/simple/{canonicalize_name(name)}/",
-                    "yanked": False,
-                    "yanked_reason": None,
-                },
-                "last_serial": self._serial,
-                "releases": {
-                    r.version: [_json_file(base, r, f) for f in r.files]
-                    for r in sorted(releases.values(), key=lambda r: Version(r.version))
-                },
-                "urls": [_json_file(base, release, f) for f in release.files],
-                "vulnerabilities": [],
-            }
+                "meta": {"api-version": SIMPLE_API_VERSION, "_last-serial": state.serial},
+                "projects": [{"name": name} for _, name in names],
+            },
+            content_type=SIMPLE_JSON,
         )
+    links = "".join(
+        f'    <a href="/simple/{normalized}/">{html.escape(name)}</a>\n'
+        for normalized, name in names
+    )
+    return _html_page("Simple index", links, kind)
+
+
+def simple_project(state: WarehouseState, request: Request, project: str) -> Response:
+    """``GET /simple/<project>/``: the project's files (a redirect to its normalised name)."""
+    normalized = canonicalize_name(project)
+    with state.lock:
+        found = state.projects.get(normalized)
+        if found is None:
+            return Response("404 Not Found", status=404, content_type="text/plain")
+        if project != normalized:
+            return Response(status=301, headers={"Location": f"/simple/{normalized}/"})
+        releases = list(found.releases.values())
+    files = sorted(
+        ((release, f) for release in releases for f in release.files),
+        key=lambda pair: (Version(pair[1].version), pair[1].filename),
+    )
+    kind = _simple_kind(request)
+    base = request.host_url.rstrip("/")
+    if kind == SIMPLE_JSON:
+        return json_response(
+            {
+                "meta": {"api-version": SIMPLE_API_VERSION, "_last-serial": state.serial},
+                "name": normalized,
+                "versions": sorted({f.version for _, f in files}, key=Version),
+                "files": [_simple_file(base, normalized, r, f) for r, f in files],
+            },
+            content_type=SIMPLE_JSON,
+        )
+    links = "".join(_simple_link(base, normalized, r, f) for r, f in files)
+    return _html_page(f"Links for {normalized}", links, kind)
+
+
+def served_file(state: WarehouseState, request: Request, filename: str) -> Response:
+    """``GET /files/<filename>``: a file, or a wheel's ``.metadata`` beside it."""
+    with state.lock:
+        held = state.file_named_or_hashed(filename.removesuffix(".metadata"), "")
+    if held is None:
+        return Response("404 Not Found", status=404, content_type="text/plain")
+    if filename.endswith(".metadata"):
+        if held.metadata_sha256 is None:
+            return Response("404 Not Found", status=404, content_type="text/plain")
+        return Response((state.root / "files" / filename).read_bytes(), content_type="text/plain")
+    return Response(
+        (state.root / "files" / filename).read_bytes(),
+        content_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def provenance(
+    state: WarehouseState, request: Request, project: str, version: str, filename: str
+) -> Response:
+    """``GET /integrity/<project>/<version>/<filename>/provenance``: the file's Provenance
+    object (warehouse's ``provenance_for_file``), or 404."""
+    with state.lock:
+        held = _file_of_release(state, project, version, filename)
+    if held is None:
+        return json_response({"message": "Not Found"}, status=404)
+    if held.provenance is None:
+        return json_response({"message": f"No provenance available for {filename}"}, status=404)
+    offer = request.accept_mimetypes.best_match(
+        ["application/json", PROVENANCE_CONTENT_TYPE], default="application/json"
+    )
+    return Response(held.provenance.model_dump_json(), content_type=offer)
+
+
+def _file_of_release(
+    state: WarehouseState, project: str, version: str, filename: str
+) -> ReleaseFile | None:
+    found = state.projects.get(canonicalize_name(project))
+    try:
+        release = found.releases.get(canonicalize_version(Version(version))) if found else None
+    except InvalidVersion:
+        return None
+    files = release.files if release else []
+    return next((f for f in files if f.filename == filename), None)
+
+
+def json_project(state: WarehouseState, request: Request, project: str) -> Response:
+    """``GET /pypi/<project>/json``: the JSON API for the latest final release."""
+    return _json_api(state, request, project, None)
+
+
+def json_release(state: WarehouseState, request: Request, project: str, version: str) -> Response:
+    """``GET /pypi/<project>/<version>/json``: the JSON API for one release."""
+    return _json_api(state, request, project, version)
+
+
+def _json_api(
+    state: WarehouseState, request: Request, project: str, version: str | None
+) -> Response:
+    not_found = json_response({"message": "Not Found"}, status=404)
+    with state.lock:
+        found = state.projects.get(canonicalize_name(project))
+        if found is None or not found.releases:
+            return not_found
+        releases = {r.version: r for r in found.releases.values()}
+        name = found.name
+    if version is None:
+        final = [v for v in releases if not Version(v).is_prerelease]
+        version = max(final or list(releases), key=Version)
+    else:
+        try:
+            chosen = found.releases.get(canonicalize_version(Version(version)))
+        except InvalidVersion:
+            return not_found
+        if chosen is None:
+            return not_found
+        version = chosen.version
+    base = request.host_url.rstrip("/")
+    release = releases[version]
+    return json_response(
+        {
+            "info": {
+                "name": name,
+                "version": release.version,
+                "summary": release.summary,
+                "requires_python": release.requires_python,
+                "package_url": f"{base}/simple/{canonicalize_name(name)}/",
+                "yanked": False,
+                "yanked_reason": None,
+            },
+            "last_serial": state.serial,
+            "releases": {
+                r.version: [_json_file(base, r, f) for f in r.files]
+                for r in sorted(releases.values(), key=lambda r: Version(r.version))
+            },
+            "urls": [_json_file(base, release, f) for f in release.files],
+            "vulnerabilities": [],
+        }
+    )
 
 
 # -- read API helpers --------------------------------------------------------------------------
@@ -165,11 +179,11 @@ def _simple_kind(request: Request) -> str:
     return request.accept_mimetypes.best_match(offered, default="text/html") or "text/html"
 
 
-def _upload_time(f: _File) -> str:
+def _upload_time(f: ReleaseFile) -> str:
     return datetime.fromtimestamp(f.uploaded_at, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _simple_file(base: str, project: str, release: _Release, f: _File) -> dict[str, object]:
+def _simple_file(base: str, project: str, release: Release, f: ReleaseFile) -> dict[str, object]:
     entry: dict[str, object] = {
         "filename": f.filename,
         "url": f"{base}/files/{f.filename}",
@@ -186,12 +200,12 @@ def _simple_file(base: str, project: str, release: _Release, f: _File) -> dict[s
     return entry
 
 
-def _provenance_url(base: str, project: str, release: _Release, f: _File) -> str:
+def _provenance_url(base: str, project: str, release: Release, f: ReleaseFile) -> str:
     """Where the file's PEP 740 provenance is served (warehouse's integrity API)."""
     return f"{base}/integrity/{project}/{release.version}/{f.filename}/provenance"
 
 
-def _simple_link(base: str, project: str, release: _Release, f: _File) -> str:
+def _simple_link(base: str, project: str, release: Release, f: ReleaseFile) -> str:
     attributes = ""
     if release.requires_python:
         attributes += f' data-requires-python="{html.escape(release.requires_python)}"'
@@ -220,7 +234,7 @@ def _html_page(title: str, links: str, kind: str) -> Response:
     return Response(page, content_type=content_type)
 
 
-def _json_file(base: str, release: _Release, f: _File) -> dict[str, object]:
+def _json_file(base: str, release: Release, f: ReleaseFile) -> dict[str, object]:
     uploaded = _upload_time(f)
     return {
         "filename": f.filename,

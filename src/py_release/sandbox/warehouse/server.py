@@ -1,25 +1,22 @@
-"""The warehouse stand-in as a server: its settings, its routes to the endpoints, and
-starting and stopping it."""
+"""The warehouse stand-in as a server: its state, served on loopback by its route table, and
+what a test sets up and reads back through it."""
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from sigstore.models import TrustedRoot
 
-from py_release.sandbox._http import LoopbackServer, ServedOnLoopback
+from py_release.sandbox._http import LoopbackServer, ScratchFolder, ServedOnLoopback, bound_to
 from py_release.sandbox.issuer import GitHubIssuer
-from py_release.sandbox.warehouse.oidc import TokenExchange
-from py_release.sandbox.warehouse.reads import ReadApis
-from py_release.sandbox.warehouse.upload import LegacyUpload
+from py_release.sandbox.warehouse.routes import ROUTES
+from py_release.sandbox.warehouse.state import TrustedPublisher, WarehouseState
+from py_release.secrets import Secret
 
 
-class Warehouse(TokenExchange, LegacyUpload, ReadApis, ServedOnLoopback):
+class Warehouse(ServedOnLoopback):
     """``with Warehouse(issuer=issuer) as index:`` runs the stand-in until the block ends.
 
     Register who may publish with :meth:`add_publisher`; exchange an ID token from ``issuer``
@@ -33,6 +30,7 @@ class Warehouse(TokenExchange, LegacyUpload, ReadApis, ServedOnLoopback):
     """
 
     served_as = "warehouse"
+    _folder: ScratchFolder
 
     def __init__(
         self,
@@ -45,7 +43,7 @@ class Warehouse(TokenExchange, LegacyUpload, ReadApis, ServedOnLoopback):
         clock: Callable[[], float] = time.time,
         trusted_root: TrustedRoot | None = None,
     ) -> None:
-        super().__init__(
+        self._state = WarehouseState(
             issuer=issuer,
             audience=audience,
             trusted_publishing=trusted_publishing,
@@ -54,23 +52,20 @@ class Warehouse(TokenExchange, LegacyUpload, ReadApis, ServedOnLoopback):
             clock=clock,
             trusted_root=trusted_root,
         )
-        self._server = LoopbackServer(
-            [
-                ("GET", "/_/oidc/audience", self._audience),
-                ("POST", "/_/oidc/mint-token", self._mint_token),
-                ("POST", "/_/oidc/github/mint-token", self._mint_token),
-                ("POST", "/legacy/", self._upload),
-                ("POST", "/legacy", self._legacy_no_slash),
-                ("GET", "/simple/", self._simple_index),
-                ("GET", "/simple/<project>/", self._simple_project),
-                ("GET", "/files/<filename>", self._file),
-                ("GET", "/pypi/<project>/json", self._json_project),
-                ("GET", "/pypi/<project>/<version>/json", self._json_release),
-                ("GET", "/integrity/<project>/<version>/<filename>/provenance", self._provenance),
-            ]
-        )
+        self._folder = self._state.folder
+        self._server = LoopbackServer(bound_to(self._state, ROUTES))
 
-    # -- where it listens -----------------------------------------------------------------
+    # -- set-up -----------------------------------------------------------------------------
+
+    def add_publisher(self, publisher: TrustedPublisher) -> None:
+        """Register a trusted publisher (as a project owner does on PyPI)."""
+        self._state.add_publisher(publisher)
+
+    def add_project(self, name: str) -> None:
+        """Create an empty project, as if someone had registered the name before."""
+        self._state.add_project(name)
+
+    # -- where it listens -------------------------------------------------------------------
 
     @property
     def url(self) -> str:
@@ -85,22 +80,29 @@ class Warehouse(TokenExchange, LegacyUpload, ReadApis, ServedOnLoopback):
     def simple_url(self) -> str:
         return f"{self.url}/simple/"
 
-    def __enter__(self) -> Self:
-        if self._root is None:
-            self._scratch = tempfile.TemporaryDirectory(prefix="py-release-warehouse-")
-            self._root = Path(self._scratch.name)
-        (self._root / "files").mkdir(parents=True, exist_ok=True)
-        (self._root / "incoming").mkdir(parents=True, exist_ok=True)
-        return super().__enter__()
+    # -- what it holds and what clients did -------------------------------------------------
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        super().__exit__(exc_type, exc, tb)
-        if self._scratch is not None:
-            self._scratch.cleanup()
-            self._scratch = None
-            self._root = None
+    def files(self, project: str) -> dict[str, str]:
+        """What the index holds for ``project``: file name -> sha256."""
+        return self._state.files(project)
+
+    @property
+    def root(self) -> Path:
+        """Where the files are kept: ``files/`` as served, ``incoming/`` while received."""
+        return self._state.root
+
+    @property
+    def minted(self) -> list[Secret]:
+        """Every upload token minted, in order."""
+        return self._state.minted
+
+    @property
+    def uploads(self) -> list[tuple[str, int]]:
+        """(filename, status) of every upload, in order."""
+        return self._state.uploads
+
+    # -- running ----------------------------------------------------------------------------
+
+    def _on_start(self) -> None:
+        (self.root / "files").mkdir(exist_ok=True)
+        (self.root / "incoming").mkdir(exist_ok=True)

@@ -4,7 +4,6 @@ files' place on disk."""
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from packaging.utils import canonicalize_name
 from pypi_attestations import Provenance
 from sigstore.models import TrustedRoot
 
+from py_release.sandbox._http import ScratchFolder
 from py_release.sandbox.issuer import GitHubIssuer
 from py_release.secrets import Secret
 
@@ -35,11 +35,13 @@ class TrustedPublisher:
     pending: bool = False
 
 
-# -- internal state ----------------------------------------------------------------------------
+# -- what it holds -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Publisher:
+class Publisher:
+    """A registered publisher, as warehouse matches it against an ID token's claims."""
+
     owner: str
     name: str
     owner_id: str
@@ -52,15 +54,19 @@ class _Publisher:
 
 
 @dataclass(frozen=True)
-class _IndexToken:
-    publisher: _Publisher
+class IndexToken:
+    """An API token minted from an ID token: whose it is, for which projects, and when."""
+
+    publisher: Publisher
     projects: frozenset[str]  # normalised names
     not_before: int
     expires_at: int
 
 
 @dataclass(frozen=True)
-class _File:
+class ReleaseFile:
+    """One uploaded file, with what the simple and JSON APIs say about it."""
+
     filename: str
     version: str
     packagetype: str
@@ -75,29 +81,35 @@ class _File:
 
 
 @dataclass
-class _Release:
+class Release:
+    """One version of a project and its files."""
+
     version: str
     requires_python: str | None
     summary: str | None
     created_at: float
-    files: list[_File] = field(default_factory=list)
+    files: list[ReleaseFile] = field(default_factory=list)
 
 
 @dataclass
-class _Project:
+class Project:
+    """A project under its latest spelling, and its releases."""
+
     name: str
-    releases: dict[str, _Release] = field(default_factory=dict)  # canonical version -> release
+    releases: dict[str, Release] = field(default_factory=dict)  # canonical version -> release
 
     @property
     def normalized(self) -> str:
         return canonicalize_name(self.name)
 
-    def files(self) -> list[_File]:
+    def files(self) -> list[ReleaseFile]:
         return [f for release in self.releases.values() for f in release.files]
 
 
 class WarehouseState:
-    """The state every endpoint of :class:`Warehouse` shares; the endpoints' mixins build on it."""
+    """What every endpoint of :class:`Warehouse` shares: its settings, who may publish, what it
+    holds, the tokens it minted and the ID tokens it took, and the folder its files are in.
+    The registries are read and changed under ``lock``."""
 
     def __init__(
         self,
@@ -110,62 +122,62 @@ class WarehouseState:
         clock: Callable[[], float],
         trusted_root: TrustedRoot | None,
     ) -> None:
-        self._issuer = issuer
+        self.issuer = issuer
         self.trusted_root = trusted_root
         self.audience = audience
         self.trusted_publishing = trusted_publishing
         self.token_lifetime = token_lifetime
-        self._root = root
-        self._clock = clock
-        self._scratch: tempfile.TemporaryDirectory[str] | None = None
-        self._lock = threading.RLock()
-        self._keys: dict[str, dict[str, Any]] = {}
-        self._publishers: dict[_Publisher, set[str]] = {}
-        self._pending: dict[_Publisher, str] = {}
-        self._projects: dict[str, _Project] = {}
-        self._tokens: dict[str, _IndexToken] = {}
-        self._used_jti: dict[str, int] = {}
-        self._serial = 0
+        self.clock = clock
+        self.folder = ScratchFolder(root, prefix="py-release-warehouse-", owner="warehouse")
+        self.lock = threading.RLock()
+        self.keys: dict[str, dict[str, Any]] = {}  # the issuer's JWKs by kid
+        self.publishers: dict[Publisher, set[str]] = {}  # -> the projects' normalised names
+        self.pending: dict[Publisher, str] = {}  # -> the project it may create
+        self.projects: dict[str, Project] = {}  # normalised name -> project
+        self.tokens: dict[str, IndexToken] = {}  # minted token -> what it may do
+        self.used_jti: dict[str, int] = {}  # ID token's jti -> until when it is remembered
+        self.serial = 0  # PyPI's last serial: one more for every file kept
         self.minted: list[Secret] = []
-        self.uploads: list[tuple[str, int]] = []
+        self.uploads: list[tuple[str, int]] = []  # (filename, status) of every upload
 
     @property
     def root(self) -> Path:
-        if self._root is None:
-            raise RuntimeError("the warehouse is not running; use it in a with block")
-        return self._root
+        """Where the files are kept: ``files/`` as served, ``incoming/`` while received."""
+        return self.folder.path
 
     def add_publisher(self, publisher: TrustedPublisher) -> None:
         """Register a trusted publisher (as a project owner does on PyPI)."""
         owner, _, name = publisher.repository.partition("/")
         if not owner or not name:
             raise ValueError(f"repository must be owner/name, not {publisher.repository!r}")
-        key = _Publisher(
+        key = Publisher(
             owner, name, publisher.repository_owner_id, publisher.workflow_file,
             publisher.environment.lower(),
         )  # fmt: skip
-        with self._lock:
+        with self.lock:
             if publisher.pending:
-                self._pending[key] = publisher.project
+                self.pending[key] = publisher.project
             else:
-                self._publishers.setdefault(key, set()).add(canonicalize_name(publisher.project))
+                self.publishers.setdefault(key, set()).add(canonicalize_name(publisher.project))
 
     def add_project(self, name: str) -> None:
         """Create an empty project, as if someone had registered the name before."""
-        with self._lock:
-            self._projects.setdefault(canonicalize_name(name), _Project(name))
+        with self.lock:
+            self.projects.setdefault(canonicalize_name(name), Project(name))
 
     def files(self, project: str) -> dict[str, str]:
         """What the index holds for ``project``: file name -> sha256."""
-        with self._lock:
-            found = self._projects.get(canonicalize_name(project))
+        with self.lock:
+            found = self.projects.get(canonicalize_name(project))
             return {f.filename: f.sha256 for f in found.files()} if found else {}
 
-    def _now(self) -> int:
-        return int(self._clock())
+    def now(self) -> int:
+        """The clock's time in whole seconds, as tokens' times are."""
+        return int(self.clock())
 
-    def _file_named_or_hashed(self, filename: str, blake2_256: str) -> _File | None:
-        for project in self._projects.values():
+    def file_named_or_hashed(self, filename: str, blake2_256: str) -> ReleaseFile | None:
+        """The file held under this name, or with this content, in any project."""
+        for project in self.projects.values():
             for held in project.files():
                 if held.filename == filename or held.blake2_256 == blake2_256:
                     return held

@@ -1,4 +1,5 @@
-"""A real pypiserver on a free loopback port, with a temporary htpasswd user."""
+"""A real pypiserver on a free loopback port, with a temporary htpasswd user, for the tests and
+the benchmarks (pypiserver and passlib come with the ``dev`` extra)."""
 
 from __future__ import annotations
 
@@ -36,8 +37,8 @@ def _write_htpasswd(path: Path, user: str, password: str) -> None:
             from passlib.apache import HtpasswdFile
     except ImportError as exc:
         raise ReleaseError(
-            "the release sandbox needs pypiserver and passlib",
-            "install the extra: pip install 'py-release[sandbox]'",
+            "the tests' pypiserver needs pypiserver and passlib",
+            "install the dev extra: pip install -e '.[dev]'",
         ) from exc
     htpasswd = HtpasswdFile(str(path), new=True)
     htpasswd.set_password(user, password)
