@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--max-file-size", default="100MiB")
     check.add_argument("--tag", help="the tag the release is for; must match the version")
     demo = commands.add_parser(
-        "demo", help="release the bundled sample project to a local pypiserver"
+        "demo", help="release the bundled sample project to a local PyPI stand-in"
     )
     demo.add_argument("--project", type=Path, help="project to release (default: the sample)")
     demo.add_argument("--keep", action="store_true", help="keep the index's files afterwards")
