@@ -14,10 +14,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from py_release import __version__
-from py_release.config import load_config, parse_repository_url
+from py_release.config import load_config
 from py_release.errors import ReleaseError
 from py_release.github.context import load_context
+from py_release.index.repositories import PYPI_UPLOAD_URL
 from py_release.inputs import INPUTS
+from py_release.parsers import parse_repository_url
 from py_release.reporter import Reporter, reporter_from_environ
 from py_release.secrets import Secret
 
@@ -53,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_input_flags(publish)
     check = commands.add_parser("check", help="check distributions without uploading")
     check.add_argument("paths", nargs="+", type=Path, help="distribution files or folders")
-    check.add_argument("--repository-url", default="https://upload.pypi.org/legacy/")
+    check.add_argument("--repository-url", default=PYPI_UPLOAD_URL)
     check.add_argument("--max-file-size", default="100MiB")
     check.add_argument("--tag", help="the tag the release is for; must match the version")
     demo = commands.add_parser(
@@ -71,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--repository", required=True, help="owner/name that published it")
     verify.add_argument("--workflow", required=True, help="workflow file name, e.g. release.yml")
     verify.add_argument("--environment", help="deployment environment of the publisher")
-    verify.add_argument("--repository-url", default="https://upload.pypi.org/legacy/")
+    verify.add_argument("--repository-url", default=PYPI_UPLOAD_URL)
     verify.add_argument(
         "--sigstore-trust-config", type=Path, help="ClientTrustConfig of a private Sigstore"
     )

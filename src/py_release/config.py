@@ -8,71 +8,60 @@ maps them) or as CLI flags, which win over the environment.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
-from typing import Literal
-from urllib.parse import urlsplit
+from typing import Any, Literal
 
 from py_release.errors import InputError, InputErrors
 from py_release.index.sandbox_routes import SandboxRoutes, read_sandbox_routes
-from py_release.inputs import INPUTS, INPUTS_BY_NAME, InputSpec
+from py_release.inputs import INPUTS, INPUTS_BY_NAME, parsed_default
+from py_release.parsers import AutoBool
 from py_release.secrets import Secret
 
-AutoBool = Literal["auto", "true", "false"]
+__all__ = ["AutoBool", "Config", "closest_input", "env_key", "load_config"]
 
-_TRUE = {"true", "yes", "1"}
-_FALSE = {"false", "no", "0"}
-_SIZE_UNITS = {
-    "": 1,
-    "b": 1,
-    "k": 1000,
-    "kb": 1000,
-    "kib": 1024,
-    "m": 1000**2,
-    "mb": 1000**2,
-    "mib": 1024**2,
-    "g": 1000**3,
-    "gb": 1000**3,
-    "gib": 1024**3,
-}
-# An index cannot take more than this per file (warehouse's UPLOAD_LIMIT_CAP is 1 GiB);
-# anything larger is a typo.
-_SIZE_CAP = 1024**3
 TYPO_CUTOFF = 0.75
 
 
 @dataclass(frozen=True)
 class Config:
-    user: str = "__token__"
-    password: Secret | None = None
-    repository_url: str = "https://upload.pypi.org/legacy/"
-    repository: str | None = None
-    release_tag_pattern: str = r"^v[0-9]+\.[0-9]+\.[0-9]+(-(a|b|rc|alpha|beta)\.?[0-9]+)?$"
-    packages_dir: Path = Path("dist")
-    verify_metadata: bool = True
-    skip_existing: bool = False
-    verbose: bool = True
-    print_hash: bool = True
-    attestations: bool = True
-    dry_run: AutoBool = "auto"
-    build: AutoBool = "auto"
-    project_dir: Path = Path()
-    check_tag: AutoBool = "auto"
-    max_file_size: int = 100 * 1024**2
-    concurrency: int = 4
-    verify_upload: bool = True
-    sigstore_trust_config: Path | None = None
-    doctor: Literal["warn", "error", "off"] = "warn"
-    github_release: Literal["false", "true", "draft"] = "false"
-    github_token: Secret | None = None
-    python: str | None = None
+    """Every input, parsed. Defaults come from the table in ``inputs.py`` (each field's name is
+    its input's, ``-`` as ``_``); tests/unit/test_config.py keeps fields, types and table in step.
+    """
+
+    user: str = parsed_default("user")
+    password: Secret | None = parsed_default("password")
+    repository_url: str = parsed_default("repository-url")
+    repository: str | None = parsed_default("repository")
+    release_tag_pattern: str = parsed_default("release-tag-pattern")
+    packages_dir: Path = parsed_default("packages-dir")
+    verify_metadata: bool = parsed_default("verify-metadata")
+    skip_existing: bool = parsed_default("skip-existing")
+    verbose: bool = parsed_default("verbose")
+    print_hash: bool = parsed_default("print-hash")
+    attestations: bool = parsed_default("attestations")
+    dry_run: AutoBool = parsed_default("dry-run")
+    build: AutoBool = parsed_default("build")
+    project_dir: Path = parsed_default("project-dir")
+    check_tag: AutoBool = parsed_default("check-tag")
+    max_file_size: int = parsed_default("max-file-size")
+    concurrency: int = parsed_default("concurrency")
+    verify_upload: bool = parsed_default("verify-upload")
+    sigstore_trust_config: Path | None = parsed_default("sigstore-trust-config")
+    doctor: Literal["warn", "error", "off"] = parsed_default("doctor")
+    github_release: Literal["false", "true", "draft"] = parsed_default("github-release")
+    github_token: Secret | None = parsed_default("github-token")
+    python: str | None = parsed_default("python")
     # PY_RELEASE_SANDBOX_* stand-ins for PyPI and TestPyPI (rehearsals under act); empty
     # elsewhere.
     sandbox: SandboxRoutes = field(default_factory=SandboxRoutes)
     warnings: tuple[str, ...] = field(default=(), compare=False)
+
+
+def field_name(name: str) -> str:
+    """The ``Config`` field of an input."""
+    return name.replace("-", "_")
 
 
 def env_key(name: str) -> str:
@@ -99,129 +88,6 @@ def closest_input(name: str) -> str | None:
     known = _known_names()
     matches = difflib.get_close_matches(_normalise(name), list(known), n=1, cutoff=TYPO_CUTOFF)
     return known[matches[0]] if matches else None
-
-
-def parse_bool(spec_name: str, raw: str) -> bool:
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise InputError(
-        spec_name,
-        f"'{raw}' is not a boolean",
-        f"set {spec_name} to true or false (yes/no and 1/0 work too)",
-    )
-
-
-def parse_auto_bool(spec_name: str, raw: str) -> AutoBool:
-    value = raw.strip().lower()
-    if value == "auto":
-        return "auto"
-    if value in _TRUE:
-        return "true"
-    if value in _FALSE:
-        return "false"
-    raise InputError(
-        spec_name,
-        f"'{raw}' is not auto, true or false",
-        f"set {spec_name} to auto, true or false",
-    )
-
-
-def parse_size(spec_name: str, raw: str) -> int:
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", raw)
-    unit = match.group(2).lower() if match else ""
-    if not match or unit not in _SIZE_UNITS:
-        raise InputError(
-            spec_name,
-            f"'{raw}' is not a size",
-            f"give {spec_name} as a number of bytes or with a unit, e.g. 100MiB or 1GiB",
-        )
-    size = int(Decimal(match.group(1)) * _SIZE_UNITS[unit])
-    if size <= 0 or size > _SIZE_CAP:
-        raise InputError(
-            spec_name,
-            f"{raw} is outside 1 byte to 1 GiB",
-            f"set {spec_name} to the index's per-file limit (PyPI: 100MiB unless raised)",
-        )
-    return size
-
-
-MAX_CONCURRENCY = 32
-
-
-def parse_count(spec_name: str, raw: str) -> int:
-    text = raw.strip()
-    if not text.isdigit() or not 1 <= int(text) <= MAX_CONCURRENCY:
-        raise InputError(
-            spec_name,
-            f"'{raw}' is not a whole number from 1 to {MAX_CONCURRENCY}",
-            f"set {spec_name} to how many files to upload at once, e.g. 4 (1 = one at a time)",
-        )
-    return int(text)
-
-
-def parse_repository_url(spec_name: str, raw: str) -> str:
-    url = parse_text(spec_name, raw)
-    hint = (
-        f"set {spec_name} to the index's upload URL, e.g. https://upload.pypi.org/legacy/ "
-        "or https://test.pypi.org/legacy/"
-    )
-    try:
-        parts = urlsplit(url)
-        has_credentials = bool(parts.username or parts.password)
-        parts.port  # noqa: B018 -- raises ValueError for a port that is not a port
-    except ValueError:
-        # Never quote the value: a token pasted here by mistake would reach the log.
-        raise InputError(spec_name, "is not a valid URL (check the host and port)", hint) from None
-    if has_credentials:
-        raise InputError(
-            spec_name,
-            "the URL contains credentials",
-            "remove them from the URL and pass them as the user and password inputs",
-        )
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        scheme = f"'{parts.scheme}' URL" if parts.scheme else "URL without a scheme"
-        raise InputError(spec_name, f"is a {scheme}, not an http(s) URL", hint)
-    return url
-
-
-REPOSITORY_NAMES = ("pypi", "testpypi", "auto")
-
-
-def parse_repository(spec_name: str, text: str) -> str | None:
-    """``pypi``, ``testpypi``, ``auto``, an upload URL, or None (use repository-url)."""
-    if not text:
-        return None
-    if text.lower() in REPOSITORY_NAMES:
-        return text.lower()
-    if "://" not in text:
-        raise InputError(
-            spec_name,
-            f"'{text}' is not pypi, testpypi, auto or an upload URL",
-            "set repository to pypi, testpypi, auto, or the index's upload URL",
-        )
-    return parse_repository_url(spec_name, text)
-
-
-def parse_choice(spec: InputSpec, raw: str) -> str:
-    value = raw.strip().lower()
-    # A choice that has true and false takes every boolean spelling for them.
-    if {"true", "false"} <= set(spec.choices) and value in _TRUE | _FALSE:
-        value = "true" if value in _TRUE else "false"
-    if value not in spec.choices:
-        listed = ", ".join(spec.choices)
-        raise InputError(
-            spec.name, f"'{raw}' is not one of {listed}", f"set {spec.name} to one of {listed}"
-        )
-    return value
-
-
-def parse_text(spec_name: str, raw: str) -> str:
-    if "\n" in raw or "\r" in raw:
-        raise InputError(spec_name, "has more than one line", f"give {spec_name} on one line")
-    return raw.strip()
 
 
 def _underscore_key(name: str) -> str:
@@ -295,44 +161,6 @@ def _typo_errors(environ: Mapping[str, str], warnings: list[str]) -> list[InputE
     return errors
 
 
-def _parse_one(spec: InputSpec, raw: str) -> object:
-    if spec.kind == "bool":
-        return parse_bool(spec.name, raw)
-    if spec.kind == "auto-bool":
-        return parse_auto_bool(spec.name, raw)
-    if spec.kind == "size":
-        return parse_size(spec.name, raw)
-    if spec.kind == "count":
-        return parse_count(spec.name, raw)
-    if spec.kind == "choice":
-        return parse_choice(spec, raw)
-    if spec.kind == "path":
-        text = parse_text(spec.name, raw)
-        if not text:
-            raise InputError(spec.name, "is empty", f"set {spec.name} to a folder")
-        return Path(text)
-    if spec.kind == "secret":
-        return Secret(raw.strip()) if raw.strip() else None
-    if spec.name == "repository-url":
-        return parse_repository_url(spec.name, raw)
-    text = parse_text(spec.name, raw)
-    if spec.name == "sigstore-trust-config":
-        return Path(text) if text else None
-    if spec.name == "repository":
-        return parse_repository(spec.name, text)
-    if spec.name == "release-tag-pattern":
-        try:
-            re.compile(text)
-        except re.error as exc:
-            raise InputError(
-                spec.name,
-                f"is not a regular expression ({exc})",
-                "give a Python regular expression, e.g. ^v[0-9]+\\.[0-9]+\\.[0-9]+$",
-            ) from None
-        return text
-    return text or None if spec.name == "python" else text
-
-
 def load_config(
     environ: Mapping[str, str], flags: Mapping[str, str | None] | None = None
 ) -> Config:
@@ -344,10 +172,11 @@ def load_config(
     warnings: list[str] = []
     errors = _typo_errors(environ, warnings)
     raw = _raw_values(environ, flags or {}, warnings)
-    values: dict[str, object] = {}
+    # Any: each value has its parser's type, which a test checks against Config's field.
+    values: dict[str, Any] = {}
     for spec in INPUTS:
         try:
-            values[spec.name.replace("-", "_")] = _parse_one(spec, raw[spec.name])
+            values[field_name(spec.name)] = spec.parse(spec.name, raw[spec.name])
         except InputError as exc:
             errors.append(exc)
     repository = values.get("repository")
@@ -369,4 +198,4 @@ def load_config(
         raise errors[0]
     if errors:
         raise InputErrors(errors)
-    return Config(warnings=tuple(warnings), sandbox=sandbox, **values)  # type: ignore[arg-type]
+    return Config(warnings=tuple(warnings), sandbox=sandbox, **values)

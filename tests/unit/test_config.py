@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import pytest
 
-from py_release.config import Config, closest_input, env_key, load_config
+from py_release.config import Config, closest_input, env_key, field_name, load_config
 from py_release.errors import InputError, InputErrors
 from py_release.inputs import INPUTS, INPUTS_BY_NAME
 from py_release.secrets import Secret
@@ -458,3 +459,27 @@ def test_a_choice_outside_its_values_names_them(name: str, raw: str) -> None:
         load_config({f"INPUT_{name.upper()}": raw})
     assert caught.value.input_name == name
     assert "set " + name + " to one of" in caught.value.hint
+
+
+# -- Config and the input table agree -------------------------------------------------------
+
+
+def test_config_has_one_field_per_input_and_no_other_input_field() -> None:
+    input_fields = {f.name for f in fields(Config)} - {"sandbox", "warnings"}
+    assert input_fields == {field_name(spec.name) for spec in INPUTS}
+
+
+def test_each_config_field_has_the_type_its_parser_returns() -> None:
+    field_types = typing.get_type_hints(Config)
+    for spec in INPUTS:
+        declared = field_types[field_name(spec.name)]
+        if spec.kind == "choice":
+            assert declared == typing.Literal[spec.choices], spec.name
+        else:
+            assert declared == typing.get_type_hints(spec.parse)["return"], spec.name
+
+
+def test_each_config_default_is_the_inputs_default_parsed() -> None:
+    defaults = Config()
+    for spec in INPUTS:
+        assert getattr(defaults, field_name(spec.name)) == spec.parse(spec.name, spec.default)

@@ -1,4 +1,5 @@
-"""Known indexes, and the URLs derived from an upload URL."""
+"""Known indexes, and the URLs derived from an upload URL. The one module that knows PyPI's and
+TestPyPI's hosts and URLs; the others import them from here."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 from packaging.utils import canonicalize_name
 
-PYPI_UPLOAD_URL = "https://upload.pypi.org/legacy/"
-TESTPYPI_UPLOAD_URL = "https://test.pypi.org/legacy/"
+PYPI_HOST = "pypi.org"
+PYPI_UPLOAD_HOST = "upload.pypi.org"
+TESTPYPI_HOST = "test.pypi.org"
+PYPI_WEB_URL = f"https://{PYPI_HOST}/"
+TESTPYPI_WEB_URL = f"https://{TESTPYPI_HOST}/"
+PYPI_UPLOAD_URL = f"https://{PYPI_UPLOAD_HOST}/legacy/"
+TESTPYPI_UPLOAD_URL = f"https://{TESTPYPI_HOST}/legacy/"
 
 
 @dataclass(frozen=True)
@@ -57,15 +63,17 @@ class IndexInfo:
         return f"{self.simple_url}{name}/"
 
 
-_WAREHOUSE_LABELS = {"https://pypi.org/": "PyPI", "https://test.pypi.org/": "TestPyPI"}
+_WAREHOUSE_LABELS = {PYPI_WEB_URL: "PyPI", TESTPYPI_WEB_URL: "TestPyPI"}
 
 
-def _web_root(upload_url: str) -> str | None:
-    host = (urlsplit(upload_url).hostname or "").lower()
-    if host in ("upload.pypi.org", "pypi.org"):
-        return "https://pypi.org/"
-    if host == "test.pypi.org":
-        return "https://test.pypi.org/"
+def warehouse_web_root(url: str) -> str | None:
+    """PyPI's or TestPyPI's web root (``https://pypi.org/``) for any URL of theirs; None for
+    another index."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host in (PYPI_UPLOAD_HOST, PYPI_HOST):
+        return PYPI_WEB_URL
+    if host == TESTPYPI_HOST:
+        return TESTPYPI_WEB_URL
     return None
 
 
@@ -76,7 +84,7 @@ def index_info(upload_url: str) -> IndexInfo:
     ends in ``/legacy/`` has ``/simple/`` beside it, and any other (pypiserver's ``/``) has it
     below.
     """
-    web = _web_root(upload_url)
+    web = warehouse_web_root(upload_url)
     if web:
         return IndexInfo(upload_url, f"{web}simple/", web)
     parts = urlsplit(upload_url)

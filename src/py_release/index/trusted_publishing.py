@@ -19,6 +19,7 @@ import requests
 
 from py_release.errors import TrustedPublishingError
 from py_release.github.context import GitHubContext
+from py_release.index.repositories import warehouse_web_root
 from py_release.secrets import Secret
 
 TIMEOUT = (10, 30)
@@ -182,10 +183,7 @@ def _claims_table(claims: Mapping[str, object]) -> str:
 
 
 def _publishing_page(base: str, project: str) -> str:
-    host = urlsplit(base).hostname or ""
-    web = "https://test.pypi.org" if host == "test.pypi.org" else "https://pypi.org"
-    if host not in ("pypi.org", "upload.pypi.org", "test.pypi.org"):
-        web = base
+    web = (warehouse_web_root(base) or f"{base}/").rstrip("/")
     return f"{web}/manage/project/{project}/settings/publishing/"
 
 

@@ -23,6 +23,7 @@ from typing import Literal
 from packaging.utils import canonicalize_name
 
 from py_release.errors import ReleaseError
+from py_release.index.repositories import PYPI_WEB_URL, TESTPYPI_WEB_URL
 from py_release.workflow.pins import ACTION, CHECKOUT, DOWNLOAD_ARTIFACT, UPLOAD_ARTIFACT
 
 GitHubRelease = Literal["false", "true", "draft"]
@@ -63,8 +64,8 @@ class Index:
     environment: str
 
 
-PYPI = Index("pypi", "PyPI", "https://pypi.org", "pypi")
-TESTPYPI = Index("testpypi", "TestPyPI", "https://test.pypi.org", "testpypi")
+PYPI = Index("pypi", "PyPI", PYPI_WEB_URL.rstrip("/"), "pypi")
+TESTPYPI = Index("testpypi", "TestPyPI", TESTPYPI_WEB_URL.rstrip("/"), "testpypi")
 
 
 # --- reading the project --------------------------------------------------------------------

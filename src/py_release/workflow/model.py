@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from py_release.index.repositories import PYPI_HOST, PYPI_UPLOAD_HOST, TESTPYPI_HOST
 from py_release.workflow.lines import Lines
 
 PYPI, TESTPYPI, OTHER = "PyPI", "TestPyPI", "another index"
@@ -22,7 +23,8 @@ OFFICIAL = frozenset({PYPI, TESTPYPI})
 _PUBLISH_RUN = re.compile(r"\btwine\s+upload\b|\buv\s+publish\b|\bpy-release\s+publish\b")
 _CHECK_RUN = re.compile(r"\btwine\s+check\b|\bpy-release\s+(check|publish)\b")
 _TESTPYPI_RUN = re.compile(
-    r"test\.pypi\.org|(-r|--repository|--index)[= ]+['\"]?testpypi\b|TWINE_REPOSITORY=testpypi\b",
+    re.escape(TESTPYPI_HOST)
+    + r"|(-r|--repository|--index)[= ]+['\"]?testpypi\b|TWINE_REPOSITORY=testpypi\b",
     re.IGNORECASE,
 )
 _URL_RUN = re.compile(
@@ -71,9 +73,9 @@ def _url_index(url: str) -> str:
     url = url.lower()
     if not url:
         return PYPI
-    if "test.pypi.org" in url:
+    if TESTPYPI_HOST in url:
         return TESTPYPI
-    if "upload.pypi.org" in url or "//pypi.org" in url:
+    if PYPI_UPLOAD_HOST in url or f"//{PYPI_HOST}" in url:
         return PYPI
     return OTHER
 
