@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import email.utils
 import random
-import time
 from dataclasses import dataclass
+
+from urllib3.exceptions import InvalidHeader
+from urllib3.util.retry import Retry
 
 
 @dataclass(frozen=True)
@@ -27,18 +28,20 @@ class RetryPolicy:
         return rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
 
 
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date); None if absent."""
-    if not value:
+# Only its Retry-After parser is used: our own loop decides about attempts, because after a
+# lost answer it must first ask the index whether the file arrived.
+_URLLIB3_RETRY = Retry(0)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds, or an HTTP date counted from now,
+    never below 0); None if absent or not readable."""
+    if not value or not value.strip():
         return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
     try:
-        moment = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
+        return float(_URLLIB3_RETRY.parse_retry_after(value.strip()))
+    except InvalidHeader:
         return None
-    return max(0.0, moment.timestamp() - (time.time() if now is None else now))
 
 
 def is_transient(status: int | None) -> bool:
