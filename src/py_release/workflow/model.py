@@ -208,9 +208,9 @@ class Workflow:
         jobs: list[Job] = []
         for job_id, job_raw in as_mapping(raw.get("jobs")).items():
             job_data = as_mapping(job_raw)
-            line = lines.job(job_id)
+            line = lines.job(str(job_id))
             raw_steps = [as_mapping(s) for s in job_data.get("steps") or [] if isinstance(s, dict)]
-            step_lines = lines.steps(line, len(raw_steps))
+            step_lines = lines.steps(str(job_id), len(raw_steps))
             steps = [Step(s, n) for s, n in zip(raw_steps, step_lines, strict=True)]
             job = Job(job_id, job_data, line, steps)
             job_env = {**workflow_env, **as_mapping(job_data.get("env"))}
@@ -241,5 +241,4 @@ class Workflow:
         return False
 
     def trigger_line(self, event: str) -> int | None:
-        on = self.lines.find(r"^['\"]?(on|true)['\"]?\s*:")
-        return self.lines.find(rf"\b{re.escape(event)}\b", (on or 1) - 1)
+        return self.lines.trigger(event)

@@ -54,7 +54,6 @@ def check_token_secrets(workflow: Workflow) -> list[Finding]:
             found += [f"secrets.{m}" for v in values for m in _SECRET.findall(as_text(v))]
         if found:
             unique = sorted(set(found))
-            first = re.escape(unique[0])
             findings.append(
                 Finding(
                     name,
@@ -64,7 +63,7 @@ def check_token_secrets(workflow: Workflow) -> list[Finding]:
                     "use Trusted Publishing: add a trusted publisher for this workflow on "
                     "PyPI/TestPyPI, give the job `permissions: id-token: write`, drop the "
                     "password, and delete the token secret and the token on the index",
-                    workflow.lines.find(first, (job.line or 1) - 1),
+                    workflow.lines.mention(unique[0], job.id),
                 )
             )
     return or_pass(findings, name, "no stored PyPI token secrets")

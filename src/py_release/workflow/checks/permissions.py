@@ -19,7 +19,7 @@ def check_permissions(workflow: Workflow) -> list[Finding]:
     name = "permissions"
     findings: list[Finding] = []
     top = workflow.raw.get("permissions")
-    top_line = workflow.lines.find(r"^permissions\s*:")
+    top_line = workflow.lines.top_key("permissions")
     write_all_fix = (
         "replace `write-all` with the few permissions needed: `permissions: {}` or "
         "`contents: read` at the top, `id-token: write` only on the publishing job"
