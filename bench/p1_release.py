@@ -118,8 +118,9 @@ peer: {PEER_SCRIPT.format(installer="").replace(chr(10), chr(10) + "      ")}
 The second peer is the same with `python -m build --installer uv`. Installers: ours builds
 in isolated environments made by **{ours_installer}**
 (`py_release.distributions.build.pick_installer`: uv when the `uv` package or binary is
-there, as in the action's lock); `python -m build` uses **pip** unless told `--installer uv`. uv saved {uv_saving}. pip's settings (listed under
-Machine) decide where pip fetches hatchling from; uv ignores them and fetches from PyPI.
+there, as in the action's lock); `python -m build` uses **pip** unless told `--installer uv`.
+uv saved {uv_saving}. pip's settings (listed under Machine) decide where pip fetches
+hatchling from; uv ignores them and fetches from PyPI.
 
 Both build the wheel from the sdist (`python -m build` does when given neither `--sdist` nor
 `--wheel`), but ours builds both in one isolated environment where `python -m build` makes one
