@@ -15,7 +15,7 @@ from pathlib import Path
 
 from py_release import __version__
 from py_release.config import load_config
-from py_release.errors import ReleaseError
+from py_release.errors import ReleaseError, troubleshooting_url
 from py_release.github.context import load_context
 from py_release.index.repositories import PYPI_UPLOAD_URL
 from py_release.inputs import INPUTS
@@ -317,7 +317,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     try:
         return COMMANDS[args.command](args, environ, reporter)
     except ReleaseError as error:
-        reporter.fail(error.message, error.hint)
+        reporter.fail(error.message, f"{error.hint}\nmore: {troubleshooting_url(error)}")
         return EXIT_USER
     except KeyboardInterrupt:
         reporter.error("interrupted")

@@ -1,8 +1,8 @@
 """Errors a user can cause, each with a hint that says how to fix it.
 
-The CLI prints ``error: <message>`` and ``hint: <hint>`` and exits 1 for any of these; any
-other exception is a bug and exits 2. Messages are built only from values that are safe to
-print: a secret never reaches an exception.
+The CLI prints ``error: <message>``, ``hint: <hint>`` and ``more: <the README's entry>`` and
+exits 1 for any of these; any other exception is a bug and exits 2. Messages are built only
+from values that are safe to print: a secret never reaches an exception.
 """
 
 from __future__ import annotations
@@ -26,8 +26,26 @@ class ReleaseError(Exception):
         return self.message
 
 
+def troubleshooting_url(error: ReleaseError) -> str:
+    """The README's Troubleshooting entry for the error's class (each class has one, a
+    ``### `ClassName``` heading; tests/unit/test_troubleshooting.py keeps it so)."""
+    from py_release.workflow.pins import ACTION_REPOSITORY
+
+    # A subclass made outside py_release (a plug-in, a test) is documented by its nearest base.
+    documented = next(
+        cls
+        for cls in type(error).__mro__
+        if issubclass(cls, ReleaseError) and cls.__module__.startswith("py_release.")
+    )
+    anchor = documented.__name__.lower()
+    return f"https://github.com/{ACTION_REPOSITORY}#{anchor}"
+
+
 class InputError(ReleaseError):
-    """An input (or its flag) has a value we cannot use."""
+    """An input (or its flag) has a value we cannot use, or an ``INPUT_*`` name is misspelt.
+
+    Fix: the hint names the values the input takes; nothing has run yet.
+    """
 
     def __init__(self, input_name: str, message: str, hint: str) -> None:
         super().__init__(f"input '{input_name}': {message}", hint)
@@ -35,7 +53,7 @@ class InputError(ReleaseError):
 
 
 class InputErrors(ReleaseError):
-    """Several inputs are wrong; all are reported at once."""
+    """Several inputs are wrong; all are reported at once, each with its fix."""
 
     def __init__(self, errors: Sequence[InputError]) -> None:
         lines = [f"{len(errors)} inputs are invalid:"]
@@ -46,11 +64,19 @@ class InputErrors(ReleaseError):
 
 
 class BuildError(ReleaseError):
-    """The project could not be built into an sdist and a wheel."""
+    """The build backend could not build the sdist, or the wheel from it.
+
+    Fix: run ``python -m build`` in project-dir to see the backend's own error; a wheel that
+    fails while the sdist built means the sdist lacks files the build needs.
+    """
 
 
 class NoDistributionsError(ReleaseError):
-    """There is nothing to upload."""
+    """packages-dir holds nothing to upload (or only folders named like distributions).
+
+    Fix: build before the step, let py-release build, or download artifacts with
+    ``merge-multiple: true``.
+    """
 
 
 @dataclass(frozen=True)
@@ -66,7 +92,8 @@ class Problem:
 
 
 class CheckFailed(ReleaseError):
-    """One or more distributions fail the checks; every problem is listed."""
+    """One or more distributions fail the checks (PyPI's rules, integrity, names, version,
+    tag); every problem is listed, each with its fix, and nothing was uploaded."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         count = len(problems)
@@ -82,20 +109,30 @@ class CheckFailed(ReleaseError):
 
 
 class IndexQueryError(ReleaseError):
-    """The index could not tell us what it already holds."""
+    """The index's simple API could not tell what it already holds.
+
+    Fix: check repository-url and that the index is up.
+    """
 
 
 class ExistingFilesError(ReleaseError):
-    """Files of this release already exist on the index."""
+    """The index has files of these names with other contents; nothing was uploaded.
+
+    Fix: a published file is never replaced: release a new version.
+    """
 
 
 class UploadError(ReleaseError):
-    """The index refused an upload or could not be reached."""
+    """The index refused an upload (its reason is quoted), kept failing, or serves other bytes
+    than were sent. Fix: the index's reason says; a re-run sends only what is missing."""
 
 
 class AuthenticationError(UploadError):
-    """The index refused our credentials."""
+    """The index refused the user and password. Fix: ``__token__`` and an API token, or no
+    password at all (Trusted Publishing)."""
 
 
 class TrustedPublishingError(ReleaseError):
-    """The job's identity could not be exchanged for an upload token."""
+    """The job's ID token could not be had, or the index refused to exchange it for an upload
+    token. Fix: ``id-token: write`` on the job, or a trusted publisher that matches the job's
+    claims (the hint lists them)."""

@@ -7,7 +7,7 @@ import json
 
 from py_release.distributions.contents import list_contents
 from py_release.distributions.files import DistFile
-from py_release.errors import ReleaseError
+from py_release.errors import ReleaseError, troubleshooting_url
 from py_release.plan import STAGES, Plan, Record
 from py_release.reporter import Reporter
 
@@ -146,7 +146,8 @@ def summary_markdown(record: Plan | Record, failure: ReleaseError | None) -> str
         heading = f"## 📦 py-release: {what} released"
     lines = [heading, ""]
     if failure:
-        lines += ["```", f"error: {failure.message}", f"hint: {failure.hint}", "```", ""]
+        more = f"more: {troubleshooting_url(failure)}"
+        lines += ["```", f"error: {failure.message}", f"hint: {failure.hint}", more, "```", ""]
     if plan:
         lines += _overview(plan)
     for note in record.notes:

@@ -30,7 +30,8 @@ _CHUNK = 1024 * 1024
 
 
 class ReleaseVerificationError(ReleaseError):
-    """Some attestations are missing or do not verify."""
+    """``py-release verify``: some attestations are missing or do not verify against the
+    named repository and workflow. Fix: do not install the files; check the publisher named."""
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ class ProvenanceError(Exception):
 
 
 class AttestationCheckError(ReleaseError):
-    """The index does not serve verifiable attestations for what was uploaded."""
+    """After the upload, the index does not serve attestations that verify for the files
+    against this repository and workflow. The files are on the index: check its release page."""
 
 
 def fetch_provenance(session: requests.Session, url: str) -> Provenance:

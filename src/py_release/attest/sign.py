@@ -37,7 +37,9 @@ _SAN_OID = "1.3.6.1.4.1.57264.1.9"  # Build Signer URI: the workflow that ran th
 
 
 class SigningError(ReleaseError):
-    """The distributions could not be signed; nothing was uploaded."""
+    """The distributions could not be signed (Sigstore unreachable, the identity expired, or
+    stale attestations in packages-dir); nothing was uploaded. Fix: re-run, remove the stale
+    ``.publish.attestation`` files, or set ``attestations: false``."""
 
 
 @dataclass(frozen=True)

@@ -34,19 +34,22 @@ AFTER_UPLOAD = "the files are on the index; after the fix, re-run the job: the i
 
 
 class GitHubReleaseError(ReleaseError):
-    """The GitHub Release could not be created or completed."""
+    """The GitHub Release could not be created or completed (no repository or token, GitHub
+    unreachable or refusing). Fix: the hint says; a re-run skips what is already done."""
 
 
 class GitHubPermissionError(GitHubReleaseError):
-    """The token may read the repository but not write its releases."""
+    """The token may read the repository but not write its releases. Fix:
+    ``permissions: contents: write`` on the job, then re-run."""
 
 
 class GitHubCredentialsError(GitHubReleaseError):
-    """GitHub does not accept the token."""
+    """GitHub does not accept the token (401). Fix: leave github-token at the job's token."""
 
 
 class AssetConflictError(GitHubReleaseError):
-    """The release has an asset of the same name with other contents."""
+    """The release has an asset of the same name with other contents; assets are never
+    replaced silently. Fix: delete the wrong asset on the release page, or release anew."""
 
 
 # -- talking to GitHub --------------------------------------------------------------------------

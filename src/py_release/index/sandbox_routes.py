@@ -33,7 +33,9 @@ _VARIABLE_FOR = {"PyPI": PYPI_VARIABLE, "TestPyPI": TESTPYPI_VARIABLE}
 
 
 class SandboxRouteError(InputError):
-    """A ``PY_RELEASE_SANDBOX_*`` variable that cannot be honoured here.
+    """A ``PY_RELEASE_SANDBOX_*`` variable that cannot be honoured here (not loopback, on a
+    hosted runner, or a rehearsal that would reach the real index). Fix: the upload URL
+    ``py-release sandbox`` prints, or no such variables to publish for real.
 
     An ``InputError`` so that it is reported with the inputs' errors, all at once; it names the
     variable, not an input.

@@ -26,7 +26,10 @@ if TYPE_CHECKING:
 
 
 class WorkflowAuditFailed(ReleaseError):
-    """``doctor: error`` and the running workflow fails an item of the release checklist."""
+    """``doctor: error`` and the running workflow fails an item of the release checklist.
+
+    Fix: apply each item's fix, or set ``doctor: warn`` to report without stopping.
+    """
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,0 @@
-"""Documentation generated from the code, so it cannot drift from it."""
