@@ -63,21 +63,18 @@ def run_release(env: Environment) -> Plan:
     Raises the ``ReleaseError`` that stopped the release, after reporting it with everything
     known up to it.
     """
-    record = Record()
+    # What the report shows after a failure: the latest record, decided or not.
+    record: Record = Record()
     try:
         for opening in OPENING:
             record = opening(record, env)
             _raise_refusal(record)
-        plan = decide_stage(record, env)
-    except ReleaseError as error:
-        publish_report(record, env.reporter, failure=error)
-        raise
-    try:
+        record = plan = decide_stage(record, env)
         for stage in STAGES:
-            plan = stage(plan, env)
+            record = plan = stage(plan, env)
             _raise_refusal(plan)
     except ReleaseError as error:
-        publish_report(plan, env.reporter, failure=error)
+        publish_report(record, env.reporter, failure=error)
         raise
     plan = plan.with_stage("report", "done", "outputs and job summary written")
     publish_report(plan, env.reporter, failure=None)
