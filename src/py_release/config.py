@@ -16,10 +16,18 @@ from typing import Any, Literal
 from py_release.errors import InputError, InputErrors
 from py_release.index.sandbox_routes import SandboxRoutes, read_sandbox_routes
 from py_release.inputs import INPUTS, INPUTS_BY_NAME, parsed_default
-from py_release.parsers import AutoBool
+from py_release.parsers import AutoBool, BuildChoice, MetadataCheck
 from py_release.secrets import Secret
 
-__all__ = ["AutoBool", "Config", "closest_input", "env_key", "load_config"]
+__all__ = [
+    "AutoBool",
+    "BuildChoice",
+    "Config",
+    "MetadataCheck",
+    "closest_input",
+    "env_key",
+    "load_config",
+]
 
 TYPO_CUTOFF = 0.75
 
@@ -36,13 +44,13 @@ class Config:
     repository: str | None = parsed_default("repository")
     release_tag_pattern: str = parsed_default("release-tag-pattern")
     packages_dir: Path = parsed_default("packages-dir")
-    verify_metadata: bool = parsed_default("verify-metadata")
+    verify_metadata: MetadataCheck = parsed_default("verify-metadata")
     skip_existing: bool = parsed_default("skip-existing")
     verbose: bool = parsed_default("verbose")
     print_hash: bool = parsed_default("print-hash")
     attestations: bool = parsed_default("attestations")
     dry_run: AutoBool = parsed_default("dry-run")
-    build: AutoBool = parsed_default("build")
+    build: BuildChoice = parsed_default("build")
     project_dir: Path = parsed_default("project-dir")
     check_tag: AutoBool = parsed_default("check-tag")
     max_file_size: int = parsed_default("max-file-size")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from py_release.config import Config
-from py_release.distributions.files import scan_packages_dir
+from py_release.distributions.files import DistKind, scan_packages_dir
 from py_release.environment import Environment
 from py_release.github.context import GitHubContext
 from py_release.github.release import require_release_prerequisites
@@ -26,14 +26,20 @@ def decide_dry_run(config: Config, context: GitHubContext) -> tuple[bool, str]:
     return False, f"dry-run is auto and this is {event}"
 
 
-def decide_build(config: Config, has_dists: bool) -> tuple[bool, str]:
+def decide_build(config: Config, has_dists: bool) -> tuple[tuple[DistKind, ...], str]:
+    """What to build: both (the wheel from the sdist), one of them, or nothing."""
     if config.build == "true":
-        return True, "build is true"
+        return BOTH, "build is true"
     if config.build == "false":
-        return False, "build is false"
+        return (), "build is false"
+    if config.build in ("sdist", "wheel"):
+        return (config.build,), f"build is {config.build}: only the {config.build} is built"
     if has_dists:
-        return False, f"build is auto and {config.packages_dir} holds distributions"
-    return True, f"build is auto and {config.packages_dir} holds no distributions"
+        return (), f"build is auto and {config.packages_dir} holds distributions"
+    return BOTH, f"build is auto and {config.packages_dir} holds no distributions"
+
+
+BOTH: tuple[DistKind, ...] = ("sdist", "wheel")
 
 
 def decide_index(config: Config, context: GitHubContext) -> tuple[str, str]:

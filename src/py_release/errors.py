@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 
 class ReleaseError(Exception):
@@ -79,16 +80,37 @@ class NoDistributionsError(ReleaseError):
     """
 
 
+# Who refuses a file: PyPI (warehouse's upload rules), installers (pip, uv: PyPI takes the file
+# but it cannot be installed), twine (it will not send the file), or this release (its inputs:
+# tag, folder, size).
+Authority = Literal["PyPI", "installers", "twine", "release"]
+Severity = Literal["error", "warning"]
+_VERDICTS: dict[tuple[Authority, Severity], str] = {
+    ("PyPI", "error"): "PyPI refuses it: ",
+    ("installers", "error"): "PyPI would accept this file, but installers refuse it: ",
+    ("twine", "error"): "twine refuses to upload it: ",
+    ("twine", "warning"): "PyPI accepts it, but twine check --strict warns: ",
+}
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One reason a distribution would be refused, found before anything is uploaded."""
+    """One reason a distribution would be refused (or, as a warning, is worth fixing), found
+    before anything is uploaded."""
 
     file: str
     message: str
     hint: str
+    by: Authority = "release"
+    severity: Severity = "error"
+
+    @property
+    def verdict(self) -> str:
+        """Who refuses the file and whether it stops the release, as the message's prefix."""
+        return _VERDICTS.get((self.by, self.severity), "")
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.message}"
+        return f"{self.file}: {self.verdict}{self.message}"
 
 
 class CheckFailed(ReleaseError):

@@ -97,10 +97,13 @@ INPUTS: tuple[InputSpec, ...] = (
     InputSpec(
         "verify-metadata",
         "true",
-        "bool",
-        "Check the metadata of every distribution (strict `twine check`) before uploading.",
-        parse=parse_bool,
+        "choice",
+        "Check each file's metadata and description as PyPI will. `strict`: twine check "
+        "--strict's warnings (no description, no content type) fail the release too; `false`: "
+        "the description is not rendered.",
+        parse=parse_choice(("true", "false", "strict")),
         alias="verify_metadata",
+        choices=("true", "false", "strict"),
     ),
     InputSpec(
         "skip-existing",
@@ -134,12 +137,12 @@ INPUTS: tuple[InputSpec, ...] = (
         "and merge_group events.",
         parse=parse_auto_bool,
     ),
-    InputSpec(
+    _choice(
         "build",
         "auto",
-        "auto-bool",
-        "Build the sdist and wheel. `auto`: build when packages-dir holds no distributions.",
-        parse=parse_auto_bool,
+        "Build the sdist and wheel. `auto`: build when packages-dir holds no distributions; "
+        "`sdist` or `wheel`: build only that one.",
+        ("auto", "true", "false", "sdist", "wheel"),
     ),
     InputSpec(
         "project-dir",

@@ -16,6 +16,9 @@ from py_release.index.repositories import PYPI_UPLOAD_URL, TESTPYPI_UPLOAD_URL
 from py_release.secrets import Secret
 
 AutoBool = Literal["auto", "true", "false"]
+# build: sdist / wheel build only that one (a compiled project's wheels come from a matrix).
+BuildChoice = Literal["auto", "true", "false", "sdist", "wheel"]
+MetadataCheck = Literal["true", "false", "strict"]
 Parser = Callable[[str, str], object]
 
 _TRUE = {"true", "yes", "1"}

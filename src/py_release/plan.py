@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal, Self, get_args
+from typing import TYPE_CHECKING, Literal, Self, get_args
 
-from py_release.distributions.check import CheckReport
-from py_release.distributions.files import DistFile
+from py_release.distributions.files import DistFile, DistKind
 from py_release.errors import ReleaseError
 from py_release.index.credentials import Credentials
 from py_release.index.query import IndexFile
 from py_release.index.repositories import IndexInfo
 from py_release.workflow.findings import Finding
+
+if TYPE_CHECKING:
+    from py_release.distributions.check import CheckReport
 
 Stage = Literal[
     "configure",
@@ -41,7 +43,8 @@ class Decision:
 
     dry_run: bool
     dry_run_reason: str
-    build: bool
+    # What to build, in order; empty: use the ready files in packages-dir.
+    build: tuple[DistKind, ...]
     build_reason: str
     index: IndexInfo
     index_reason: str

@@ -73,10 +73,18 @@ def record_digest(data: bytes) -> str:
     return "sha256=" + digest.decode("ascii")
 
 
-def _zip_write(archive: zipfile.ZipFile, member: str, data: bytes) -> None:
+def _zip_write(
+    archive: zipfile.ZipFile,
+    member: str,
+    data: bytes,
+    *,
+    compress_type: int = zipfile.ZIP_DEFLATED,
+    comment: bytes = b"",
+) -> None:
     info = zipfile.ZipInfo(member, date_time=_ZIP_DATE)
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = compress_type
     info.external_attr = 0o644 << 16
+    info.comment = comment
     with warnings.catch_warnings():
         # zipfile warns about a duplicate name; writing one is the point of some tests.
         warnings.simplefilter("ignore")
@@ -97,6 +105,11 @@ def make_wheel(
     phantom_records: Sequence[str] = (),
     raw_members: Sequence[tuple[str, bytes]] = (),
     encoding: str = "utf-8",
+    record: bool = True,
+    compression: Mapping[str, int] | None = None,
+    comments: Mapping[str, bytes] | None = None,
+    around: tuple[bytes, bytes] = (b"", b""),
+    streamed: bool = False,
 ) -> Path:
     """Write a wheel into ``folder`` and return its path.
 
@@ -106,7 +119,10 @@ def make_wheel(
     records a wrong digest for that member; ``unrecorded`` members are left out of RECORD;
     ``phantom_records`` are RECORD rows for members the wheel lacks; ``raw_members`` are
     written as they are, after everything else (unsafe paths, duplicates); ``encoding`` is
-    that of METADATA.
+    that of METADATA; ``record=False`` leaves RECORD out; ``compression`` and ``comments``
+    set a member's compression method and comment; ``around`` is (bytes before the zip, bytes
+    after it); ``streamed`` writes to an unseekable stream, so every member gets a data
+    descriptor.
     """
     stem = dist_stem(name, version)
     dist_info = f"{stem}.dist-info"
@@ -125,15 +141,32 @@ def make_wheel(
     rows += [f"{member},{record_digest(b'phantom')},7" for member in phantom_records]
     rows.append(f"{dist_info}/RECORD,,")
     path = folder / (filename or f"{stem}-py3-none-any.whl")
-    with zipfile.ZipFile(path, "w") as archive:
-        for member, data in payload.items():
-            _zip_write(archive, member, data)
-        for member, data in (unrecorded or {}).items():
-            _zip_write(archive, member, data)
-        _zip_write(archive, f"{dist_info}/RECORD", ("\n".join(rows) + "\n").encode())
+    buffer = _Unseekable() if streamed else io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for member, data in [*payload.items(), *(unrecorded or {}).items()]:
+            _zip_write(
+                archive,
+                member,
+                data,
+                compress_type=(compression or {}).get(member, zipfile.ZIP_DEFLATED),
+                comment=(comments or {}).get(member, b""),
+            )
+        if record:
+            _zip_write(archive, f"{dist_info}/RECORD", ("\n".join(rows) + "\n").encode())
         for member, data in raw_members:
             _zip_write(archive, member, data)
+    path.write_bytes(around[0] + buffer.getvalue() + around[1])
     return path
+
+
+class _Unseekable(io.BytesIO):
+    """A stream zipfile cannot seek back in: it then writes sizes after each member."""
+
+    def seekable(self) -> bool:
+        return False
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        raise io.UnsupportedOperation("unseekable")
 
 
 def _tar_file(archive: tarfile.TarFile, member: str, data: bytes) -> None:

@@ -10,7 +10,7 @@ import trove_classifiers
 
 from py_release.cli import main
 from py_release.distributions.check import CheckOptions, CheckReport, check_distributions
-from py_release.distributions.filenames import expected_sdist_name
+from py_release.distributions.pypi_files import expected_sdist_name
 from py_release.distributions.files import DistFile, scan_packages_dir
 from py_release.distributions.integrity import check_sdist, check_wheel
 from py_release.distributions.version import is_local, tag_matches, version_from_tag

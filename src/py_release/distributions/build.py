@@ -16,22 +16,22 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pyproject_hooks
 from build import BuildBackendException, BuildException, ProjectBuilder
 from build.env import DefaultIsolatedEnv, Installer
 
-from py_release.distributions.files import DistFile, scan_packages_dir
+from py_release.distributions.files import DistFile, DistKind, scan_packages_dir
 from py_release.distributions.integrity import check_sdist
-from py_release.errors import BuildError, NoDistributionsError
+from py_release.errors import BuildError, CheckFailed, NoDistributionsError, Problem
 
 if TYPE_CHECKING:
     from py_release.environment import Environment
     from py_release.plan import Plan
 
 Log = Callable[[str], None]
-BuildKind = Literal["sdist", "wheel"]
+BuildKind = DistKind
 
 
 class Runner(Protocol):
@@ -76,9 +76,15 @@ def _failure_detail(exc: BaseException) -> str:
 
 
 def build_distributions(
-    project_dir: Path, out_dir: Path, *, verbose: bool, log: Log
-) -> tuple[DistFile, DistFile]:
-    """Build ``project_dir`` into an sdist and a wheel in ``out_dir``.
+    project_dir: Path,
+    out_dir: Path,
+    *,
+    verbose: bool,
+    log: Log,
+    kinds: Sequence[BuildKind] = ("sdist", "wheel"),
+) -> tuple[DistFile, ...]:
+    """Build ``project_dir`` into ``out_dir``: the sdist, then the wheel from that sdist; or
+    only one of them (a wheel alone is built from the checkout).
 
     Raises ``BuildError`` naming the failed step, with the backend's last lines.
     """
@@ -96,6 +102,7 @@ def build_distributions(
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     step = "build environment"
+    built: list[DistFile] = []
     # One isolated environment serves both steps: the wheel is built from the sdist of the
     # same project, whose build requirements it already holds; a second environment would
     # only install them again (about half of a small project's build time).
@@ -105,19 +112,23 @@ def build_distributions(
     ):
         try:
             env = stack.enter_context(DefaultIsolatedEnv(installer=installer))
-            step = "sdist"
-            log(f"building the sdist of {project_dir} (installer: {installer})")
-            sdist = _build_one(env, project_dir, "sdist", out_dir, runner)
-            problems = check_sdist(sdist)
-            if problems:
-                raise BuildError(
-                    "the built sdist is unsafe: " + "; ".join(str(p) for p in problems),
-                    problems[0].hint,
-                )
-            step = "wheel (from the sdist)"
-            log(f"building the wheel from {sdist.name}")
-            source = _extract(sdist, Path(scratch))
-            wheel = _build_one(env, source, "wheel", out_dir, runner)
+            source = project_dir
+            if "sdist" in kinds:
+                step = "sdist"
+                log(f"building the sdist of {project_dir} (installer: {installer})")
+                sdist = _build_one(env, project_dir, "sdist", out_dir, runner)
+                problems = check_sdist(sdist)
+                if problems:
+                    raise BuildError(
+                        "the built sdist is unsafe: " + "; ".join(str(p) for p in problems),
+                        problems[0].hint,
+                    )
+                built.append(DistFile(sdist))
+                source = _extract(sdist, Path(scratch))
+            if "wheel" in kinds:
+                step = "wheel (from the sdist)" if "sdist" in kinds else "wheel"
+                log(f"building the wheel from {source.name if 'sdist' in kinds else project_dir}")
+                built.append(DistFile(_build_one(env, source, "wheel", out_dir, runner)))
         except (BuildException, BuildBackendException, subprocess.CalledProcessError) as exc:
             raise BuildError(
                 f"building the {step} failed: {_failure_detail(exc)}",
@@ -125,7 +136,7 @@ def build_distributions(
                 "sdist built, the sdist is missing files the build needs (check your backend's "
                 "sdist include settings)",
             ) from exc
-    return DistFile(sdist), DistFile(wheel)
+    return tuple(built)
 
 
 def _extract(sdist: Path, into: Path) -> Path:
@@ -141,6 +152,7 @@ def build_stage(plan: Plan, env: Environment) -> Plan:
     if not plan.decision.build:
         contents = scan_packages_dir(folder)
         _refuse_impostors(contents.not_files)
+        _refuse_unsupported(contents.unsupported)
         for entry in contents.ignored:
             env.reporter.warning(
                 f"{entry} is not a distribution and will not be uploaded", title="packages-dir"
@@ -156,20 +168,23 @@ def build_stage(plan: Plan, env: Environment) -> Plan:
             "build", "skipped", f"using ready files from {folder}: {names}"
         )
     with env.reporter.group(f"Build {env.config.project_dir}"):
-        dists = _build_into(folder, env)
+        dists = _build_into(folder, plan.decision.build, env)
     names = ", ".join(d.name for d in dists)
-    return replace(plan, dists=dists, built=True).with_stage(
-        "build", "done", f"built {names} (wheel from the sdist)"
-    )
+    how = " (wheel from the sdist)" if len(plan.decision.build) == 2 else ""
+    return replace(plan, dists=dists, built=True).with_stage("build", "done", f"built {names}{how}")
 
 
-def _build_into(folder: Path, env: Environment) -> tuple[DistFile, ...]:
+def _build_into(folder: Path, kinds: Sequence[BuildKind], env: Environment) -> tuple[DistFile, ...]:
     """Build in a scratch folder, then move the results into ``folder``: a failed build
     leaves packages-dir as it was."""
     others = scan_packages_dir(folder).dists
     with tempfile.TemporaryDirectory(prefix="py-release-out-") as scratch:
         built = build_distributions(
-            env.config.project_dir, Path(scratch), verbose=env.config.verbose, log=env.reporter.info
+            env.config.project_dir,
+            Path(scratch),
+            verbose=env.config.verbose,
+            log=env.reporter.info,
+            kinds=kinds,
         )
         folder.mkdir(parents=True, exist_ok=True)
         placed = []
@@ -184,6 +199,24 @@ def _build_into(folder: Path, env: Environment) -> tuple[DistFile, ...]:
             title="packages-dir",
         )
     return tuple(placed)
+
+
+def _refuse_unsupported(paths: Sequence[Path]) -> None:
+    if paths:
+        raise CheckFailed(
+            [
+                Problem(
+                    path.name,
+                    "Invalid file extension: Use .tar.gz, .whl or .zip extension. See "
+                    "https://www.python.org/dev/peps/pep-0527 and "
+                    "https://peps.python.org/pep-0715/ for more information",
+                    "remove the file from packages-dir: publish an sdist (.tar.gz) and wheels "
+                    "(.whl) instead (eggs and other formats are not uploaded any more)",
+                    by="PyPI",
+                )
+                for path in paths
+            ]
+        )
 
 
 def _refuse_impostors(not_files: Sequence[Path]) -> None:

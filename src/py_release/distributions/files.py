@@ -12,6 +12,12 @@ DistKind = Literal["sdist", "wheel"]
 
 # Files that travel beside distributions and are not uploaded as distributions themselves.
 COMPANION_SUFFIXES = (".attestation", ".sig", ".asc", ".sigstore.json", ".sigstore")
+# Formats of distributions PyPI no longer takes (PEP 527, PEP 715), or never took: in
+# packages-dir they are refused by name, not ignored, so a release never drops them silently.
+UNSUPPORTED_SUFFIXES = (
+    ".egg", ".tar.bz2", ".tar.xz", ".tar.zst", ".tar.Z", ".tgz", ".tbz", ".tar", ".exe", ".msi",
+    ".rpm", ".deb", ".dmg", ".whl.zip", ".conda",
+)  # fmt: skip
 _CHUNK = 1024 * 1024
 
 
@@ -68,23 +74,29 @@ class FolderContents:
     # Entries that look like distributions but are not regular files (download-artifact can
     # leave dist/x.whl/x.whl behind).
     not_files: tuple[Path, ...]
+    # Distributions in a format PyPI refuses (.egg, .tar.bz2, ...).
+    unsupported: tuple[Path, ...]
     ignored: tuple[Path, ...]
 
 
 def scan_packages_dir(folder: Path) -> FolderContents:
-    """Sort the top level of ``folder`` into distributions, impostors and everything else."""
+    """Sort the top level of ``folder`` into distributions, impostors, refused formats and
+    everything else."""
     dists: list[DistFile] = []
     not_files: list[Path] = []
+    unsupported: list[Path] = []
     ignored: list[Path] = []
     if not folder.is_dir():
-        return FolderContents((), (), ())
+        return FolderContents((), (), (), ())
     for entry in sorted(folder.iterdir()):
         if entry.name.endswith(COMPANION_SUFFIXES) or entry.name.startswith("."):
             continue
-        if dist_kind(entry.name) is None:
+        if entry.name.lower().endswith(tuple(s.lower() for s in UNSUPPORTED_SUFFIXES)):
+            unsupported.append(entry)
+        elif dist_kind(entry.name) is None:
             ignored.append(entry)
         elif entry.is_file() and not entry.is_symlink():
             dists.append(DistFile(entry))
         else:
             not_files.append(entry)
-    return FolderContents(tuple(dists), tuple(not_files), tuple(ignored))
+    return FolderContents(tuple(dists), tuple(not_files), tuple(unsupported), tuple(ignored))
