@@ -86,13 +86,17 @@ BAD: list[tuple[str, Make, dict[str, object], list[str]]] = [
         "broken-record-hash",
         lambda d: [make_wheel(d, bad_hash_for=MODULE)],
         {},
-        [f"RECORD: In {{folder}}/{WHEEL}, hash / size of {MODULE} didn't match RECORD"],
+        [
+            f"{WHEEL}: PyPI would accept this file, but installers refuse it: RECORD: hash / size of {MODULE} didn't match RECORD"
+        ],
     ),
     (
         "file-missing-from-record",
         lambda d: [make_wheel(d, unrecorded={"py_release_sample/extra.py": b"x = 1\n"})],
         {},
-        ["py_release_sample/extra.py is not mentioned in RECORD"],
+        [
+            "PyPI would accept this file, but installers refuse it: RECORD: py_release_sample/extra.py is not mentioned in RECORD"
+        ],
     ),
     (
         "record-lists-missing-file",
@@ -104,7 +108,7 @@ BAD: list[tuple[str, Make, dict[str, object], list[str]]] = [
         "wheel-not-a-zip",
         _garbage(WHEEL),
         {},
-        ["is not a valid zip archive", "its metadata cannot be read"],
+        ["PyPI refuses it: Invalid distribution file. File is not a zipfile"],
     ),
     (
         "dotdot-in-wheel",
@@ -134,7 +138,7 @@ BAD: list[tuple[str, Make, dict[str, object], list[str]]] = [
         "duplicate-member",
         lambda d: [make_wheel(d, raw_members=[(MODULE, b"print('again')\n")])],
         {},
-        [f"archive member '{MODULE}' appears more than once"],
+        ["ZIP archive not accepted: Mis-matched data size. See https://docs.pypi.org/archives"],
     ),
     # Versions.
     (
@@ -147,16 +151,19 @@ BAD: list[tuple[str, Make, dict[str, object], list[str]]] = [
         "wheel-version-differs",
         lambda d: [make_wheel(d, filename=f"{dist_stem(NAME, '1.0.1')}-py3-none-any.whl")],
         {},
-        ["Version in filename should be '1.0.0' not '1.0.1'."],
+        [
+            "Invalid distribution file. WHEEL not found at py_release_sample-1.0.1.dist-info/WHEEL",
+            "Version in filename should be '1.0.0' not '1.0.1'.",
+        ],
     ),
     (
         "wheel-name-differs",
         lambda d: [make_wheel(d, filename=f"{dist_stem('other', VERSION)}-py3-none-any.whl")],
         {},
         [
-            # installer looks for other-1.0.0.dist-info, as the file name says.
-            "RECORD: Unable to retrieve `RECORD`",
-            "the file name says project 'other', the metadata says 'py-release-sample'",
+            "Invalid distribution file. WHEEL not found at other-1.0.0.dist-info/WHEEL",
+            "Start filename for 'py-release-sample' with 'py_release_sample'.",
+            "should contain the normalized project name 'py_release_sample', not 'other'.",
         ],
     ),
     (
@@ -164,8 +171,9 @@ BAD: list[tuple[str, Make, dict[str, object], list[str]]] = [
         lambda d: [make_wheel(d, filename="sample.whl")],
         {},
         [
-            "sample.whl: is not a valid wheel: Not a valid wheel filename",
-            "sample.whl: is not a valid wheel file name: Invalid wheel filename",
+            "sample.whl: PyPI refuses it: Invalid distribution file. Unable to parse name and "
+            "version from wheel filename",
+            "sample.whl: PyPI refuses it: Invalid wheel filename (wrong number of parts)",
         ],
     ),
     (
@@ -204,7 +212,7 @@ BAD: list[tuple[str, Make, dict[str, object], list[str]]] = [
         "zip-sdist",
         lambda d: [make_sdist(d, archive_format="zip")],
         {},
-        [f"sdists must be .tar.gz (PEP 625); expected '{SDIST}'"],
+        [f"Filename '{TOP}.zip' is invalid, should be '{SDIST}'."],
     ),
     # Folder-wide rules.
     (
@@ -223,7 +231,7 @@ BAD: list[tuple[str, Make, dict[str, object], list[str]]] = [
         "two-sdists",
         lambda d: [make_sdist(d), make_sdist(d, archive_format="zip")],
         {},
-        ["sdists must be .tar.gz", "Only one sdist may be uploaded per release"],
+        ["should be", "Only one sdist may be uploaded per release"],
     ),
     # Sdist safety.
     (
@@ -236,7 +244,7 @@ BAD: list[tuple[str, Make, dict[str, object], list[str]]] = [
         "absolute-path-in-tar",
         lambda d: [make_sdist(d, raw_members=[("/etc/evil.txt", b"x")])],
         {},
-        ["archive member '/etc/evil.txt' is an absolute path", "must hold one top-level folder"],
+        ["Invalid distribution file. Incorrect number of top-level directories in sdist"],
     ),
     (
         "relative-symlink-out-of-tar",
@@ -272,19 +280,19 @@ BAD: list[tuple[str, Make, dict[str, object], list[str]]] = [
         "sdist-without-pkg-info",
         lambda d: [make_sdist(d, pkg_info=False)],
         {},
-        ["has no PKG-INFO in its top-level folder", "its metadata cannot be read"],
+        [f"Invalid distribution file. PKG-INFO not found at {TOP}/PKG-INFO"],
     ),
     (
         "sdist-two-top-folders",
         lambda d: [make_sdist(d, raw_members=[("other-1.0/README.md", b"x")])],
         {},
-        ["must hold one top-level folder, holds 2"],
+        ["Incorrect number of top-level directories in sdist"],
     ),
     (
         "sdist-not-a-gzip",
         _garbage(SDIST),
         {},
-        ["is not a valid .tar.gz archive (not a gzip file)", "its metadata cannot be read"],
+        ["PyPI refuses it: Invalid distribution file. File is not a tarfile"],
     ),
     # PyPI's metadata rules.
     (
@@ -299,7 +307,10 @@ BAD: list[tuple[str, Make, dict[str, object], list[str]]] = [
             metadata_text(extra=[("License-Expression", "MIT"), ("License-File", "LICENSE")])
         ),
         {},
-        ["License-File LICENSE does not exist in the distribution"],
+        [
+            f"License-File LICENSE does not exist in distribution file {WHEEL} at "
+            f"{TOP}.dist-info/licenses/LICENSE"
+        ],
     ),
     (
         "license-file-missing-from-sdist",
@@ -307,7 +318,7 @@ BAD: list[tuple[str, Make, dict[str, object], list[str]]] = [
             metadata_text(extra=[("License-Expression", "MIT"), ("License-File", "COPYING")])
         ),
         {},
-        ["License-File COPYING does not exist in the distribution"],
+        [f"License-File COPYING does not exist in distribution file {SDIST} at {TOP}/COPYING"],
     ),
     (
         "invalid-classifier",
@@ -343,39 +354,27 @@ BAD: list[tuple[str, Make, dict[str, object], list[str]]] = [
         "project-url-label-too-long",
         _wheel_with(metadata_text(extra=[("Project-URL", "L" * 33 + ", https://example.com/")])),
         {},
-        ["Project-URL label '" + "L" * 33 + "' is longer than 32 characters"],
+        ["'" + "L" * 33 + "' must be 32 characters or less."],
     ),
     (
         "metadata-version-3",
         _wheel_with(metadata_text(metadata_version="3.0")),
         {},
-        ["'3.0' is not a valid metadata version"],
+        ["twine refuses to upload it: Invalid distribution metadata: '3.0' is not a valid"],
     ),
     (
         "metadata-invalid-version",
         lambda d: [make_wheel(d, metadata=metadata_text(version="not-a-version"))],
         {},
-        ["invalid metadata:"],
+        ["twine refuses to upload it: Invalid distribution metadata: 'not-a-version'"],
     ),
     (
         "metadata-without-name",
         _wheel_with(metadata_text(drop={"Name"})),
         {},
-        ["invalid metadata:"],
+        ["twine refuses to upload it: Invalid distribution metadata: 'name' is a required"],
     ),
-    # twine check --strict.
-    (
-        "twine-no-description",
-        lambda d: [
-            make_sdist(d, metadata=metadata_text(body=None)),
-            make_wheel(d, metadata=metadata_text(body=None)),
-        ],
-        {},
-        [
-            f"{SDIST}: twine check --strict: `long_description` missing.",
-            f"{WHEEL}: twine check --strict: `long_description` missing.",
-        ],
-    ),
+    # The description as PyPI renders it.
     (
         "twine-broken-rst",
         _wheel_with(
@@ -383,15 +382,9 @@ BAD: list[tuple[str, Make, dict[str, object], list[str]]] = [
         ),
         {},
         [
-            "twine check --strict: `long_description` has syntax errors in markup and would not "
-            'be rendered on PyPI.\nline 4: Error: Unknown directive type "bad-directive".'
+            "PyPI refuses it: The description failed to render for 'text/x-rst'. "
+            '(line 4: Unknown directive type "bad-directive".)'
         ],
-    ),
-    (
-        "twine-no-content-type",
-        _wheel_with(metadata_text(content_type=None, body="Just *text*, valid rst.\n")),
-        {},
-        ["twine check --strict: `long_description_content_type` missing."],
     ),
 ]
 
@@ -503,10 +496,40 @@ def test_oversize_only_over_the_limit(tmp_path: Path) -> None:
     assert "max-file-size" in over.problems[0].hint
 
 
-def test_twine_check_is_skipped_when_verify_metadata_is_off(tmp_path: Path) -> None:
+def test_a_missing_description_is_a_warning_and_strict_refuses_it(tmp_path: Path) -> None:
     wheel = make_wheel(tmp_path, metadata=metadata_text(body=None))
-    assert check([wheel], verify_metadata=False).problems == ()
-    assert len(check([wheel], verify_metadata=True).problems) == 1
+    report = check([wheel])
+    assert report.problems == ()
+    assert [str(w) for w in report.warnings] == [
+        f"{WHEEL}: PyPI accepts it, but twine check --strict warns: `long_description` missing."
+    ]
+    strict = check([wheel], verify_metadata="strict")
+    assert strict.warnings == ()
+    assert [str(p) for p in strict.problems] == [
+        f"{WHEEL}: verify-metadata is strict, and twine check --strict warns: "
+        "`long_description` missing."
+    ]
+    off = check([wheel], verify_metadata="false")
+    assert off.problems == () and off.warnings == ()
+
+
+def test_rst_without_a_content_type_passes_with_a_warning(tmp_path: Path) -> None:
+    text = metadata_text(content_type=None, body="Just *text*, valid rst.\n")
+    report = check([make_wheel(tmp_path, metadata=text)])
+    assert report.problems == ()
+    assert ["`long_description_content_type` missing" in w.message for w in report.warnings] == [
+        True
+    ]
+    assert len(check([make_wheel(tmp_path, metadata=text)], verify_metadata="strict").problems) == 1
+
+
+def test_broken_rst_without_a_content_type_is_refused_as_pypi_says(tmp_path: Path) -> None:
+    text = metadata_text(content_type=None, body="Title\n=====\n\n.. bad-directive::\n")
+    report = check([make_wheel(tmp_path, metadata=text)])
+    assert [p.message for p in report.problems] == [
+        "The description failed to render in the default format of reStructuredText. "
+        '(line 4: Unknown directive type "bad-directive".)'
+    ]
 
 
 def test_every_problem_is_collected_in_one_report(tmp_path: Path) -> None:
@@ -534,19 +557,19 @@ def test_every_problem_is_collected_in_one_report(tmp_path: Path) -> None:
     assert "hash / size of py_release_sample/__init__.py didn't match RECORD" in found
     assert "symlink 'py_release_sample-1.0.0/evil' points outside the archive" in found
     assert "'Not :: A :: Classifier' is not a valid classifier." in found
-    assert f"{not_a_zip.name}: is not a valid zip archive" in found
-    assert "sdists must be .tar.gz" in found
+    assert f"{not_a_zip.name}: PyPI refuses it: Invalid distribution file. File is not a" in found
+    assert "py_release_sample-1.0+local.zip' is invalid, should be" in found
     assert "The use of local versions in '1.0+local' is not allowed" in found
     assert "holds 3 versions: 1.0+local, 1.0.0, 1.1.0" in found
     assert "Only one sdist may be uploaded per release" in found
     assert "notes.txt" not in found
     # Three versions, so the tag is not compared (one problem is enough).
     assert "tag v2.0.0" not in found
-    assert len(report.problems) == 9
+    assert len(report.problems) == 8
 
     failure = CheckFailed(report.problems)
-    assert failure.message.startswith("the distributions have 9 problems; nothing was uploaded:")
-    assert len(failure.message.splitlines()) == 10
+    assert failure.message.startswith("the distributions have 8 problems; nothing was uploaded:")
+    assert len(failure.message.splitlines()) == 9
     hints = failure.hint.splitlines()
     assert len(hints) == len(set(hints)), "each hint once"
     assert set(hints) <= {p.hint for p in report.problems} | {
@@ -618,7 +641,11 @@ def test_metadata_that_is_not_utf8_is_a_problem(tmp_path: Path, kind: str) -> No
     make = make_wheel if kind == "wheel" else make_sdist
     path = make(tmp_path, metadata=text, encoding="latin-1")
     report = check([path])
-    assert any("metadata cannot be read" in line for line in messages(report))
+    # twine cannot decode the field, so it will not upload the file (PyPI would never see it).
+    assert messages(report) == [
+        f"{path.name}: twine refuses to upload it: Invalid distribution metadata: "
+        "unrecognized or malformed field 'author'"
+    ]
 
 
 # -- through the CLI's check command ---------------------------------------------------------

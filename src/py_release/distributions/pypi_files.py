@@ -373,7 +373,9 @@ def _entry_points_valid(data: bytes) -> bool:
     )
 
 
-def file_problems(dist: DistFile, metadata: Metadata | None, license_files: list[str]) -> list[Problem]:
+def file_problems(
+    dist: DistFile, metadata: Metadata | None, license_files: list[str]
+) -> list[Problem]:
     """Every PyPI rule about the file; the rules that need the metadata only when it parsed.
     A file that is not the archive it claims to be gets that reason and the name rules alone."""
     archive = archive_problems(dist)
