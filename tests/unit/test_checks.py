@@ -10,9 +10,9 @@ import trove_classifiers
 
 from py_release.cli import main
 from py_release.distributions.check import CheckOptions, CheckReport, check_distributions
-from py_release.distributions.pypi_files import expected_sdist_name
 from py_release.distributions.files import DistFile, scan_packages_dir
 from py_release.distributions.integrity import check_sdist, check_wheel
+from py_release.distributions.pypi_files import expected_sdist_name
 from py_release.distributions.version import is_local, tag_matches, version_from_tag
 from py_release.errors import CheckFailed, Problem
 from tests.unit.artefacts import (
@@ -87,7 +87,8 @@ BAD: list[tuple[str, Make, dict[str, object], list[str]]] = [
         lambda d: [make_wheel(d, bad_hash_for=MODULE)],
         {},
         [
-            f"{WHEEL}: PyPI would accept this file, but installers refuse it: RECORD: hash / size of {MODULE} didn't match RECORD"
+            f"{WHEEL}: PyPI would accept this file, but installers refuse it: "
+            f"RECORD: hash / size of {MODULE} didn't match RECORD"
         ],
     ),
     (
@@ -95,7 +96,8 @@ BAD: list[tuple[str, Make, dict[str, object], list[str]]] = [
         lambda d: [make_wheel(d, unrecorded={"py_release_sample/extra.py": b"x = 1\n"})],
         {},
         [
-            "PyPI would accept this file, but installers refuse it: RECORD: py_release_sample/extra.py is not mentioned in RECORD"
+            "PyPI would accept this file, but installers refuse it: "
+            "RECORD: py_release_sample/extra.py is not mentioned in RECORD"
         ],
     ),
     (
@@ -510,7 +512,8 @@ def test_a_missing_description_is_a_warning_and_strict_refuses_it(tmp_path: Path
         "`long_description` missing."
     ]
     off = check([wheel], verify_metadata="false")
-    assert off.problems == () and off.warnings == ()
+    assert off.problems == ()
+    assert off.warnings == ()
 
 
 def test_rst_without_a_content_type_passes_with_a_warning(tmp_path: Path) -> None:
