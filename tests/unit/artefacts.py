@@ -214,6 +214,7 @@ def make_sdist(
     raw_members: Sequence[tuple[str, bytes]] = (),
     archive_format: Literal["tar.gz", "zip"] = "tar.gz",
     encoding: str = "utf-8",
+    sparse: Sequence[str] = (),
 ) -> Path:
     """Write an sdist into ``folder`` and return its path.
 
@@ -222,7 +223,7 @@ def make_sdist(
     leaves it out, ``files`` replace the other files (relative to the top folder), ``links``
     are (member below the top folder, target, kind), ``raw_members`` are full member paths
     written as they are, ``archive_format="zip"`` makes a legacy ``.zip`` sdist, ``encoding``
-    is that of PKG-INFO.
+    is that of PKG-INFO, ``sparse`` members (below the top folder) are GNU sparse files.
     """
     stem = dist_stem(name, version)
     top = top if top is not None else stem
@@ -238,9 +239,15 @@ def make_sdist(
             for member, data in [*members.items(), *raw_members]:
                 _zip_write(archive, member, data)
         return path
-    with tarfile.open(path, "w:gz") as archive:
+    tar_format = tarfile.GNU_FORMAT if sparse else tarfile.PAX_FORMAT
+    with tarfile.open(path, "w:gz", format=tar_format) as archive:
         for member, data in members.items():
             _tar_file(archive, member, data)
+        for member in sparse:
+            info = tarfile.TarInfo(f"{top}/{member}")
+            info.type = tarfile.GNUTYPE_SPARSE
+            info.mtime = _TAR_MTIME
+            archive.addfile(info)
         for member, target, kind in links:
             _tar_link(archive, f"{top}/{member}", target, kind)
         for member, data in raw_members:
