@@ -289,7 +289,7 @@ ACCEPTED: list[tuple[str, Make]] = [
     ("entry-points", _wheel(files={"m.py": b"", f"{DIST_INFO}/entry_points.txt": ENTRY_POINTS})),
     ("manylinux", _renamed(f"{TOP}-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl")),
     ("build-tag", _renamed(f"{TOP}-1-py3-none-any.whl")),
-    ("one-version-two-spellings", lambda d: [make_sdist(d, version="1.0"), make_wheel(d, version="1.0.0")]),
+    ("one-version-two-spellings", lambda d: [make_sdist(d, version="1.0"), make_wheel(d)]),
 ]  # fmt: skip
 
 
