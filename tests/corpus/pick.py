@@ -11,13 +11,9 @@ import json
 import sys
 
 import requests
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
 from packaging.version import InvalidVersion, Version
+
+from py_release.distributions.files import version_in_filename
 
 # (project, its build backend): widely used releases across every backend the issue names.
 PROJECTS = [
@@ -64,15 +60,6 @@ MAX_BYTES = 6 * 1024 * 1024
 PLATFORMS = ("manylinux", "musllinux", "macosx", "win_amd64", "win32", "any")
 
 
-def _version_of(filename: str) -> Version | None:
-    try:
-        if filename.endswith(".whl"):
-            return parse_wheel_filename(filename)[1]
-        return parse_sdist_filename(filename)[1]
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        return None
-
-
 def _parse(text: str) -> Version | None:
     try:
         return Version(text)
@@ -97,7 +84,7 @@ def _pick(pinned: str) -> dict[str, object]:
     files = [
         f
         for f in data["files"]
-        if _version_of(f["filename"]) == version
+        if version_in_filename(f["filename"]) == version
         and not f.get("yanked")
         and f.get("size", 0) <= MAX_BYTES
         and f["filename"].endswith((".whl", ".tar.gz"))

@@ -8,13 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 from pypi_attestations import Attestation, Distribution, GitHubPublisher, VerificationError
 from sigstore.models import TrustedRoot
@@ -22,6 +16,7 @@ from sigstore.models import TrustedRoot
 from py_release.attest.provenance import ProvenanceError, fetch_provenance, verify_provenance
 from py_release.attest.sign import SUFFIX
 from py_release.attest.verify import verify_attestation
+from py_release.distributions.files import version_in_filename
 from py_release.errors import ReleaseError
 from py_release.index.query import existing_files
 from py_release.index.repositories import IndexInfo
@@ -39,15 +34,6 @@ class Verdict:
     name: str
     ok: bool
     detail: str
-
-
-def _version_of(filename: str) -> Version | None:
-    try:
-        if filename.endswith(".whl"):
-            return parse_wheel_filename(filename)[1]
-        return parse_sdist_filename(filename)[1]
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        return None
 
 
 def _sha256_of_download(session: requests.Session, url: str) -> str:
@@ -78,7 +64,7 @@ def verify_published(
         ) from None
     files = [
         f for f in existing_files(index, project, session=session).values()
-        if _version_of(f.filename) == version
+        if version_in_filename(f.filename) == version
     ]  # fmt: skip
     if not files:
         raise ReleaseError(

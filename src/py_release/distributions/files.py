@@ -8,6 +8,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
 DistKind = Literal["sdist", "wheel"]
 
 # Files that travel beside distributions and are not uploaded as distributions themselves.
@@ -27,6 +35,16 @@ def dist_kind(name: str) -> DistKind | None:
     if name.endswith((".tar.gz", ".zip")):
         return "sdist"
     return None
+
+
+def version_in_filename(filename: str) -> Version | None:
+    """The version a wheel or sdist file name carries, or None when the name does not parse."""
+    try:
+        if filename.endswith(".whl"):
+            return parse_wheel_filename(filename)[1]
+        return parse_sdist_filename(filename)[1]
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None
 
 
 @dataclass(frozen=True)
