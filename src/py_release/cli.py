@@ -222,14 +222,13 @@ def run_verify(args: argparse.Namespace, environ: Mapping[str, str], reporter: R
     from pypi_attestations import GitHubPublisher
 
     from py_release.attest.check_release import raise_for, verify_local, verify_published
-    from py_release.attest.trust import load_trust_config
+    from py_release.attest.trust import load_trusted_root
     from py_release.index.repositories import index_info
 
     publisher = GitHubPublisher(
         repository=args.repository, workflow=args.workflow, environment=args.environment
     )
-    trust = args.sigstore_trust_config
-    trusted_root = load_trust_config(trust).trusted_root if trust else None
+    trusted_root = load_trusted_root(args.sigstore_trust_config, offline=args.offline)
     index = index_info(parse_repository_url("repository-url", args.repository_url))
     verdicts = []
     with requests.Session() as session:
@@ -239,11 +238,9 @@ def run_verify(args: argparse.Namespace, environ: Mapping[str, str], reporter: R
                     target, publisher, index=index, trusted_root=trusted_root, session=session
                 )
             else:
-                verdicts += verify_local(
-                    [Path(target)], publisher, trusted_root=trusted_root, offline=args.offline
-                )
+                verdicts += verify_local([Path(target)], publisher, trusted_root=trusted_root)
     for verdict in verdicts:
-        mark = "ok" if verdict.ok else "FAILED"
+        mark = {"verified": "ok", "refuted": "FAILED", "unchecked": "NOT CHECKED"}[verdict.outcome]
         reporter.info(f"{mark:>6}  {verdict.name}: {verdict.detail}")
     raise_for(verdicts, publisher)
     reporter.info(f"all {len(verdicts)} files verify against {args.repository} / {args.workflow}")

@@ -32,8 +32,16 @@ Stage = Literal[
 STAGES: tuple[Stage, ...] = get_args(Stage)
 StageState = Literal["done", "skipped", "failed", "not configured"]
 CredentialsKind = Literal["password", "trusted-publishing"]
+# "failed": sent and refused (or kept failing); "not sent": the upload stopped before it.
 FileStatus = Literal[
-    "pending", "uploaded", "skipped", "would upload", "already on index", "differs on index"
+    "pending",
+    "uploaded",
+    "skipped",
+    "would upload",
+    "already on index",
+    "differs on index",
+    "failed",
+    "not sent",
 ]
 
 
@@ -111,6 +119,8 @@ class Plan(Record):
     report: CheckReport | None = None
     on_index: dict[str, IndexFile] = field(default_factory=dict)
     statuses: dict[str, FileStatus] = field(default_factory=dict)
+    # Why a file has its status, where the status alone does not say (failed, not sent).
+    status_reasons: dict[str, str] = field(default_factory=dict)
     attestations: tuple[AttestationRecord, ...] = ()
     # The GitHub Release of the tag, once made or completed (the release-url output).
     release_url: str = ""
@@ -123,8 +133,13 @@ class Plan(Record):
     def version(self) -> str:
         return self.report.version if self.report else ""
 
-    def with_status(self, name: str, status: FileStatus) -> Plan:
-        return replace(self, statuses={**self.statuses, name: status})
+    def with_status(self, name: str, status: FileStatus, reason: str = "") -> Plan:
+        reasons = {**self.status_reasons}
+        if reason:
+            reasons[name] = reason
+        else:
+            reasons.pop(name, None)
+        return replace(self, statuses={**self.statuses, name: status}, status_reasons=reasons)
 
     def count(self, status: FileStatus) -> int:
         return sum(1 for s in self.statuses.values() if s == status)

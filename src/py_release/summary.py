@@ -42,6 +42,7 @@ def _md(text: str) -> str:
 def files_json(plan: Plan | Record) -> str:
     if not isinstance(plan, Plan):
         return "[]"
+    # Without a status the run stopped before asking the index: nothing was sent.
     return json.dumps(
         [
             {
@@ -49,7 +50,7 @@ def files_json(plan: Plan | Record) -> str:
                 "kind": dist.kind,
                 "size": dist.size,
                 "sha256": dist.hashes.sha256,
-                "status": plan.statuses.get(dist.name, "pending"),
+                "status": plan.statuses.get(dist.name, "not sent"),
             }
             for dist in plan.dists
             if dist.path.is_file()
@@ -153,7 +154,7 @@ def summary_markdown(record: Plan | Record, failure: ReleaseError | None) -> str
     for note in record.notes:
         lines += [note, ""]
     if plan:
-        lines += _files_section(plan)
+        lines += _files_section(plan, failure)
         lines += _attestation_section(plan)
     lines += _workflow_section(record)
     lines += _stages_section(record, failure)
@@ -181,14 +182,24 @@ def _overview(plan: Plan) -> list[str]:
     return [*lines, ""]
 
 
-def _files_section(plan: Plan) -> list[str]:
+def _file_status(plan: Plan, name: str, failure: ReleaseError | None) -> str:
+    status = plan.statuses.get(name)
+    if status is None or (status == "pending" and failure):
+        if failure and not plan.decision.dry_run:
+            return f"not sent: the run stopped at {_failed_stage(plan)}, before the upload"
+        return "checked" if plan.report else "built"
+    reason = plan.status_reasons.get(name)
+    return f"{status}: {_md(reason)}" if reason else status
+
+
+def _files_section(plan: Plan, failure: ReleaseError | None) -> list[str]:
     if not plan.dists:
         return []
     lines = ["### Files", "", "| File | Size | SHA256 | Status |", "|---|---:|---|---|"]
     for dist in plan.dists:
         if not dist.path.is_file():
             continue
-        status = plan.statuses.get(dist.name, "checked" if plan.report else "built")
+        status = _file_status(plan, dist.name, failure)
         lines.append(f"| `{dist.name}` | {_size(dist.size)} | `{dist.hashes.sha256}` | {status} |")
     return [*lines, ""]
 
@@ -197,15 +208,18 @@ def _stages_section(record: Plan | Record, failure: ReleaseError | None) -> list
     if not record.stages:
         return []
     lines = ["### Stages", "", "| Stage | Result | Detail |", "|---|---|---|"]
-    reached = {result.stage for result in record.stages}
     for result in record.stages:
         icon = _STATE_ICON[result.state]
         lines.append(f"| {result.stage} | {icon} {result.state} | {_md(result.detail)} |")
-    if failure:
-        pending = [stage for stage in STAGES if stage not in reached]
-        if pending:
-            lines.append(f"| {pending[0]} | ❌ failed | {_md(failure.message)} |")
+    if failure and (stage := _failed_stage(record)):
+        lines.append(f"| {stage} | ❌ failed | {_md(failure.message)} |")
     return [*lines, ""]
+
+
+def _failed_stage(record: Plan | Record) -> str:
+    """The first stage the record did not reach: the one that failed."""
+    reached = {result.stage for result in record.stages}
+    return next((stage for stage in STAGES if stage not in reached), "")
 
 
 def publish_report(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -194,8 +195,8 @@ def test_a_foreign_attestation_file_is_refused_before_signing(
     run = release(sandbox, packages_dir, tmp_path, "--skip-existing")
 
     assert run.returncode == 1, run.log
-    assert "made for other contents or by another workflow" in run.stderr
-    assert "hint: remove the .publish.attestation files" in run.stderr
+    assert "stale: made by this workflow for other contents (an earlier build)" in run.stderr
+    assert f"hint: delete them (rm {packages_dir}/*.publish.attestation)" in run.stderr
     assert sandbox.sigstore is not None
     assert sandbox.sigstore.entries == entries_before
 
@@ -292,3 +293,132 @@ def test_a_signing_token_failure_after_the_exchange_uploads_nothing(
     assert "the ID token for signing could not be obtained" in caught.value.message
     assert "after a successful Trusted Publishing exchange" in caught.value.hint
     assert sandbox.warehouse.uploads == []
+
+
+def test_an_unreachable_public_trust_root_is_a_network_error_not_a_verdict(
+    sandbox: Sandbox,
+    packages_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import sigstore.errors
+    from sigstore.models import ClientTrustConfig
+
+    from py_release.cli import main
+
+    assert release(sandbox, packages_dir, tmp_path).returncode == 0
+    wheel = next(packages_dir.glob("*.whl"))
+
+    def unreachable(cls: type[ClientTrustConfig], offline: bool = False) -> ClientTrustConfig:
+        # What sigstore raises when tuf-repo-cdn.sigstore.dev does not answer.
+        raise sigstore.errors.TUFError("Failed to refresh TUF metadata")
+
+    monkeypatch.setattr(ClientTrustConfig, "production", classmethod(unreachable))
+    code = main(
+        ["verify", str(wheel), "--repository", REPOSITORY, "--workflow", "release.yml"],
+        {"PATH": "/usr/bin:/bin"},
+    )
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "the public Sigstore's trust root could not be fetched" in err
+    assert "this says nothing about the files" in err
+    assert "--offline" in err
+    assert "do not install" not in err
+    assert "Traceback" not in err
+
+
+def test_a_missing_attestation_refutes_and_an_unreachable_index_leaves_unchecked(
+    sandbox: Sandbox, packages_dir: Path, tmp_path: Path
+) -> None:
+    from pypi_attestations import GitHubPublisher
+
+    from py_release.attest.check_release import (
+        ReleaseVerificationError,
+        VerificationIncomplete,
+        raise_for,
+        verify_local,
+        verify_published,
+    )
+    from py_release.index.repositories import index_info
+    from py_release.parsers import parse_repository_url
+
+    assert release(sandbox, packages_dir, tmp_path).returncode == 0
+    publisher = GitHubPublisher(repository=REPOSITORY, workflow="release.yml")
+    assert sandbox.sigstore is not None
+    root = sandbox.sigstore.trusted_root
+    wheel = next(packages_dir.glob("*.whl"))
+    unsigned = wheel.with_name("py_release_sample-1.0.0-py2-none-any.whl")
+    unsigned.write_bytes(wheel.read_bytes())
+
+    verdicts = verify_local([wheel, unsigned], publisher, trusted_root=root)
+    assert [(v.name, v.outcome) for v in verdicts] == [
+        (wheel.name, "verified"), (unsigned.name, "refuted")
+    ]  # fmt: skip
+    assert f"{unsigned.name}.publish.attestation is missing" in verdicts[1].detail
+    with pytest.raises(ReleaseVerificationError):
+        raise_for(verdicts, publisher)
+
+    # An index that lists the files but then stops answering: nothing is refuted.
+    listed = index_info(parse_repository_url("repository-url", sandbox.warehouse.upload_url))
+
+    class FailingDownloads(requests.Session):
+        def get(self, url: str | bytes, **kwargs: object) -> requests.Response:
+            if "/simple/" in str(url):
+                return super().get(url, **kwargs)  # type: ignore[arg-type]
+            raise requests.ConnectionError("connection reset by peer")
+
+    with FailingDownloads() as session:
+        published = verify_published(
+            f"{PROJECT}==1.0.0", publisher, index=listed, trusted_root=root, session=session
+        )
+    assert {v.outcome for v in published} == {"unchecked"}
+    with pytest.raises(VerificationIncomplete) as raised:
+        raise_for(published, publisher)
+    assert "do not install" not in raised.value.hint
+
+
+def test_attestations_from_another_sigstore_are_named_stale_before_signing(
+    sandbox: Sandbox, packages_dir: Path, tmp_path: Path
+) -> None:
+    # A first release against one sandbox leaves its attestations beside the files; the next
+    # run meets a new sandbox, whose Sigstore has other keys (as a second, private Sigstore).
+    for run_dir in ("first", "second"):
+        (tmp_path / run_dir).mkdir()
+    assert release(sandbox, packages_dir, tmp_path / "first").returncode == 0
+    with start_sandbox(IDENTITY, PROJECT) as second:
+        register_secret(second.issuer.request_token.reveal())
+        run = release(second, packages_dir, tmp_path / "second")
+        assert second.warehouse.uploads == []
+
+    assert run.returncode == 1, run.log
+    assert "does not verify with this run's Sigstore" in run.stderr
+    assert "an earlier run signed it with another one" in run.stderr
+    assert "hint: delete them" in run.stderr
+    assert "publisher's settings" not in run.stderr
+
+
+def test_attestations_beside_files_built_again_are_replaced(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    from tests.unit.test_cli_bad_inputs import SAMPLE_PROJECT
+
+    project = tmp_path / "project"
+    shutil.copytree(SAMPLE_PROJECT, project, ignore=shutil.ignore_patterns("dist", "build"))
+    packages = project / "dist"
+    for run_dir in ("first", "second"):
+        (tmp_path / run_dir).mkdir()
+    first = release(sandbox, packages, tmp_path / "first", "--project-dir", str(project),
+                    "--build", "true")  # fmt: skip
+    assert first.returncode == 0, first.log
+    # The next build of the same version differs (a changed file), as non-reproducible
+    # builds do; its upload is refused as existing, but only after it was signed afresh.
+    (project / "README.md").write_text("# changed\n", encoding="utf-8")
+
+    run = release(sandbox, packages, tmp_path / "second", "--project-dir", str(project),
+                  "--build", "true")  # fmt: skip
+
+    assert "the file was built again by this run" in run.stdout, run.log
+    assert "stale: made by this workflow for other contents" in run.stdout
+    assert "cannot be sent with these files" not in run.log

@@ -272,3 +272,28 @@ def test_trusted_publishing_through_a_flaky_proxy_to_the_warehouse(tmp_path: Pat
         assert_no_secrets(log.getvalue())
         assert plan.count("uploaded") == len(files)
         assert sandbox.warehouse.files(NAME) == local(files)
+
+
+def test_files_that_were_never_sent_say_why(index: PypiServer, tmp_path: Path) -> None:
+    files = make_release(tmp_path / "dist", wheels=2)
+    # Wheels go first, and the first upload of a new project goes alone: it creates it.
+    first = sorted(p.name for p in files if p.suffix == ".whl")[0]
+
+    def refuse_first(method: str, path: str, body: bytes) -> Fault:
+        return Fault(kind="status", status=500) if upload_filename(method, body) == first else PASS
+
+    log = io.StringIO()
+    with FaultProxy(index.url, refuse_first) as proxy, pytest.raises(ReleaseError):
+        run_release(environment(proxy.url, index, tmp_path / "dist", log))
+
+    summary = log.getvalue()
+    assert on_index(index) == {}
+    assert f"| `{first}` |" in summary
+    assert "| failed: uploading " in summary
+    for other in {p.name for p in files} - {first}:
+        row = next(line for line in summary.splitlines() if line.startswith(f"| `{other}` |"))
+        assert row.endswith(
+            f"| not sent: the first upload ({first}) creates the project and failed; every "
+            "other file would have failed the same way |"
+        )
+    assert "| pending |" not in summary

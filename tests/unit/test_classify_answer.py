@@ -40,3 +40,22 @@ CASES: list[tuple[str, int, str, str, Answer]] = [
 )
 def test_classify_answer(status: int, reason: str, body: str, answer: Answer) -> None:
     assert classify_answer(status, reason, body) == answer
+
+
+def test_a_refused_reused_attestation_is_named_as_an_earlier_runs() -> None:
+    from pathlib import Path
+
+    from py_release.distributions.files import DistFile
+    from py_release.index.send import Attempt, refusal
+
+    dist = DistFile(Path("dist/sample-1.0-py3-none-any.whl"))
+    reason = "Could not verify the uploaded artifact using the included attestation: no match"
+    attempt = Attempt("error", 400, reason)
+
+    fresh = refusal(dist, attempt, skip_existing=False)
+    reused = refusal(dist, attempt, skip_existing=False, reused_attestation=True)
+
+    assert "publisher's settings" in fresh.hint
+    assert "made by an earlier run and reused" in reused.message
+    assert reused.hint.startswith(f"delete {dist.name}.publish.attestation")
+    assert "publisher" not in reused.hint

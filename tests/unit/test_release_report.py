@@ -74,3 +74,23 @@ def test_a_refusal_before_the_decision_reports_what_was_recorded(tmp_path: Path)
     assert "| audit | ❌ failed |" in summary
     assert "| Mode |" not in summary  # nothing was decided
     assert reporter.outputs["files"] == "[]"
+
+
+def test_files_a_failed_run_never_sent_say_so(tmp_path: Path) -> None:
+    import json
+
+    from tests.unit.artefacts import make_sdist, make_wheel
+
+    packages = tmp_path / "dist"
+    packages.mkdir()
+    make_sdist(packages, name="sample", version="1.0")
+    make_wheel(packages, name="sample", version="1.0")
+    # No password and no ID token: the run stops at authenticate.
+    kind, summary, outputs = _run(tmp_path, **{"dry-run": "false", "doctor": "off"})
+
+    assert kind.__name__ == "TrustedPublishingError"
+    rows = [line for line in summary.splitlines() if line.startswith("| `sample-1.0")]
+    assert len(rows) == 2
+    for row in rows:
+        assert row.endswith("| not sent: the run stopped at authenticate, before the upload |")
+    assert {entry["status"] for entry in json.loads(outputs["files"])} == {"not sent"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import requests
 from packaging.utils import canonicalize_name
@@ -13,7 +14,12 @@ from packaging.version import InvalidVersion, Version
 from pypi_attestations import Attestation, Distribution, GitHubPublisher, VerificationError
 from sigstore.models import TrustedRoot
 
-from py_release.attest.provenance import ProvenanceError, fetch_provenance, verify_provenance
+from py_release.attest.provenance import (
+    ProvenanceError,
+    ProvenanceUnavailable,
+    fetch_provenance,
+    verify_provenance,
+)
 from py_release.attest.sign import SUFFIX
 from py_release.attest.verify import verify_attestation
 from py_release.distributions.files import version_in_filename
@@ -29,11 +35,25 @@ class ReleaseVerificationError(ReleaseError):
     named repository and workflow. Fix: do not install the files; check the publisher named."""
 
 
+class VerificationIncomplete(ReleaseError):
+    """``py-release verify``: some files or their provenance could not be read (the index or
+    the network failed), so they were not checked; nothing refuted them either. Fix: re-run."""
+
+
+# verified: every attestation checks out; refuted: an attestation is missing, names another
+# publisher or does not verify; unchecked: the file or its provenance could not be fetched.
+Outcome = Literal["verified", "refuted", "unchecked"]
+
+
 @dataclass(frozen=True)
 class Verdict:
     name: str
-    ok: bool
+    outcome: Outcome
     detail: str
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "verified"
 
 
 def _sha256_of_download(session: requests.Session, url: str) -> str:
@@ -50,7 +70,7 @@ def verify_published(
     publisher: GitHubPublisher,
     *,
     index: IndexInfo,
-    trusted_root: TrustedRoot | None,
+    trusted_root: TrustedRoot,
     session: requests.Session,
 ) -> list[Verdict]:
     """Download each file of ``PROJECT==VERSION`` and verify its provenance."""
@@ -78,16 +98,26 @@ def verify_published(
             provenance = fetch_provenance(
                 session, index.provenance_url(project, str(version), file.filename)
             )
+        except requests.RequestException as exc:
+            verdicts.append(Verdict(file.filename, "unchecked", f"download failed: {exc}"))
+            continue
+        except ProvenanceUnavailable as exc:
+            verdicts.append(Verdict(file.filename, "unchecked", str(exc)))
+            continue
+        except ProvenanceError as exc:
+            verdicts.append(Verdict(file.filename, "refuted", str(exc)))
+            continue
+        try:
             count = verify_provenance(
                 provenance,
                 publisher,
                 Distribution(name=file.filename, digest=digest),
                 trusted_root=trusted_root,
             )
-        except (ProvenanceError, requests.RequestException) as exc:
-            verdicts.append(Verdict(file.filename, False, str(exc)))
+        except ProvenanceError as exc:
+            verdicts.append(Verdict(file.filename, "refuted", str(exc)))
             continue
-        verdicts.append(Verdict(file.filename, True, f"{count} attestation(s) verified"))
+        verdicts.append(Verdict(file.filename, "verified", f"{count} attestation(s) verified"))
     return verdicts
 
 
@@ -95,8 +125,7 @@ def verify_local(
     paths: list[Path],
     publisher: GitHubPublisher,
     *,
-    trusted_root: TrustedRoot | None,
-    offline: bool = False,
+    trusted_root: TrustedRoot,
 ) -> list[Verdict]:
     """Verify each file against the ``<file>.publish.attestation`` beside it."""
     verdicts = []
@@ -105,28 +134,41 @@ def verify_local(
         try:
             attestation = Attestation.model_validate_json(attestation_file.read_bytes())
             verify_attestation(
-                attestation,
-                publisher,
-                Distribution.from_file(path),
-                trusted_root=trusted_root,
-                offline=offline,
+                attestation, publisher, Distribution.from_file(path), trusted_root=trusted_root
             )
+        except FileNotFoundError:
+            verdicts.append(Verdict(path.name, "refuted", f"{attestation_file.name} is missing"))
         except OSError as exc:
-            verdicts.append(Verdict(path.name, False, f"cannot read {attestation_file}: {exc}"))
+            reason = exc.strerror or type(exc).__name__
+            verdicts.append(Verdict(path.name, "unchecked", f"cannot read it: {reason}"))
         except (ValueError, VerificationError) as exc:
-            verdicts.append(Verdict(path.name, False, str(exc)))
+            verdicts.append(Verdict(path.name, "refuted", str(exc)))
         else:
-            verdicts.append(Verdict(path.name, True, "attestation verified"))
+            verdicts.append(Verdict(path.name, "verified", "attestation verified"))
     return verdicts
 
 
 def raise_for(verdicts: list[Verdict], publisher: GitHubPublisher) -> None:
-    failed = [v for v in verdicts if not v.ok]
-    if failed:
-        raise ReleaseVerificationError(
-            f"{len(failed)} of {len(verdicts)} files do not verify against "
+    """Refuted files are a verdict on the files; files that could not be fetched are not."""
+    refuted = [v for v in verdicts if v.outcome == "refuted"]
+    unchecked = [v for v in verdicts if v.outcome == "unchecked"]
+    if refuted:
+        message = (
+            f"{len(refuted)} of {len(verdicts)} files do not verify against "
             f"{publisher.repository} / {publisher.workflow}: "
-            + "; ".join(f"{v.name}: {v.detail}" for v in failed),
+            + "; ".join(f"{v.name}: {v.detail}" for v in refuted)
+        )
+        if unchecked:
+            message += f" ({len(unchecked)} more could not be checked)"
+        raise ReleaseVerificationError(
+            message,
             "the files were not published by that repository's workflow (or were changed "
             "after signing): do not install them; check --repository and --workflow",
+        )
+    if unchecked:
+        raise VerificationIncomplete(
+            f"{len(unchecked)} of {len(verdicts)} files could not be checked: "
+            + "; ".join(f"{v.name}: {v.detail}" for v in unchecked),
+            "nothing refuted them, but nothing verified them either: re-run when the index "
+            "can be reached",
         )

@@ -14,7 +14,7 @@ from pypi_attestations import Distribution, GitHubPublisher, Provenance, Verific
 from sigstore.models import TrustedRoot
 
 from py_release.attest.sign import transparency_log_url
-from py_release.attest.trust import load_trust_config
+from py_release.attest.trust import SigstoreUnreachable, load_trusted_root
 from py_release.attest.verify import verify_attestation
 from py_release.distributions.files import DistFile
 from py_release.errors import ReleaseError
@@ -28,6 +28,11 @@ class ProvenanceError(Exception):
     """The provenance is missing, unreadable or does not verify; the message says which."""
 
 
+class ProvenanceUnavailable(ProvenanceError):
+    """The index could not be asked (network, or an answer other than 200 or 404): not a
+    verdict on the file."""
+
+
 class AttestationCheckError(ReleaseError):
     """After the upload, the index does not serve attestations that verify for the files
     against this repository and workflow. The files are on the index: check its release page."""
@@ -37,11 +42,11 @@ def fetch_provenance(session: requests.Session, url: str) -> Provenance:
     try:
         response = session.get(url, timeout=TIMEOUT, headers={"Accept": "application/json"})
     except requests.RequestException as exc:
-        raise ProvenanceError(f"cannot reach {url}: {type(exc).__name__}") from None
+        raise ProvenanceUnavailable(f"cannot reach {url}: {type(exc).__name__}") from None
     if response.status_code == 404:
         raise ProvenanceError(f"the index has no provenance at {url}")
     if response.status_code != 200:
-        raise ProvenanceError(f"{url} answered {response.status_code}")
+        raise ProvenanceUnavailable(f"{url} answered {response.status_code}")
     try:
         return Provenance.model_validate_json(response.content)
     except pydantic.ValidationError as exc:
@@ -53,7 +58,7 @@ def verify_provenance(
     publisher: GitHubPublisher,
     dist: Distribution,
     *,
-    trusted_root: TrustedRoot | None,
+    trusted_root: TrustedRoot,
 ) -> int:
     """Verify every attestation in every bundle; return how many verified.
 
@@ -86,7 +91,7 @@ def _verified_provenance(
     dist: DistFile,
     url: str,
     *,
-    trusted_root: TrustedRoot | None,
+    trusted_root: TrustedRoot,
     session: requests.Session,
 ) -> Provenance:
     """The provenance at ``url``, every attestation in it verified for ``dist`` against the
@@ -113,7 +118,7 @@ def check_provenance(
 ) -> tuple[AttestationRecord, ...]:
     """Read each file's provenance back from the index and verify it against the publisher
     that signed it."""
-    trusted_root = load_trust_config(trust_config_path).trusted_root if trust_config_path else None
+    trusted_root = load_trusted_root(trust_config_path)
     by_name = {dist.name: dist for dist in dists}
     checked = []
     for record in records:
@@ -153,7 +158,11 @@ def adopt_index_attestations(
     when the index has none, or names another publisher, this run's attestation is kept and
     the log says why.
     """
-    trusted_root = load_trust_config(trust_config_path).trusted_root if trust_config_path else None
+    try:
+        trusted_root = load_trusted_root(trust_config_path)
+    except SigstoreUnreachable as exc:
+        log(f"keeping this run's attestations: {exc.message}")
+        return tuple(records)
     by_name = {dist.name: dist for dist in dists}
     adopted: list[AttestationRecord] = []
     for record in records:

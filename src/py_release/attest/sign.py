@@ -24,7 +24,7 @@ from py_release.secrets import Secret
 
 if TYPE_CHECKING:
     from pypi_attestations import Attestation
-    from sigstore.models import ClientTrustConfig
+    from sigstore.models import ClientTrustConfig, TrustedRoot
 
     from py_release.environment import Environment
     from py_release.plan import Plan
@@ -70,59 +70,106 @@ def _describe(attestation: Attestation) -> tuple[str, str]:
     return identity, str(entry.get("logIndex", "?"))
 
 
-def _ours(attestation: Attestation, dist: DistFile, signer: Signer) -> bool:
-    """An attestation this workflow made for exactly this file (a re-run, or a second index)."""
+def _made_by(attestation: Attestation, signer: Signer) -> bool:
+    claims = attestation.certificate_claims
+    workflow = claims.get(BUILD_CONFIG_URI, "").split("@", 1)[0]
+    return claims.get(
+        SOURCE_REPOSITORY_URI
+    ) == f"https://github.com/{signer.repository}" and workflow.endswith(
+        f"/.github/workflows/{signer.workflow_file}"
+    )
+
+
+def _for_file(attestation: Attestation, dist: DistFile) -> bool:
     try:
         statement = json.loads(attestation.envelope.statement)
         (subject,) = statement["subject"]
     except (ValueError, KeyError, TypeError):
         return False
-    claims = attestation.certificate_claims
-    workflow = claims.get(BUILD_CONFIG_URI, "").split("@", 1)[0]
-    return (
+    return bool(
         subject.get("name") == dist.name
         and subject.get("digest", {}).get("sha256") == dist.hashes.sha256
-        and claims.get(SOURCE_REPOSITORY_URI) == f"https://github.com/{signer.repository}"
-        and workflow.endswith(f"/.github/workflows/{signer.workflow_file}")
     )
 
 
-def plan_signing(
-    dists: Sequence[DistFile], signer: Signer
-) -> tuple[list[DistFile], list[SignedFile]]:
-    """Split the files into those to sign and those already signed by this workflow.
-
-    Raises ``SigningError`` naming every attestation file that is not ours, before any signing.
-    """
+def _unusable(
+    path: Path, dist: DistFile, signer: Signer, trusted_root: TrustedRoot
+) -> tuple[Attestation | None, str]:
+    """The attestation already at ``path`` when this workflow made it for exactly this file
+    and it verifies with this run's Sigstore (a re-run, or a second index); otherwise why it
+    cannot be sent."""
     import pydantic
-    from pypi_attestations import Attestation
+    from pypi_attestations import Attestation, Distribution, GitHubPublisher, VerificationError
 
+    from py_release.attest.verify import verify_attestation
+
+    try:
+        existing = Attestation.model_validate_json(path.read_bytes())
+    except (OSError, pydantic.ValidationError, ValueError):
+        return None, "not a PEP 740 attestation"
+    if not _made_by(existing, signer):
+        made_by = existing.certificate_claims.get(BUILD_CONFIG_URI, "an unknown workflow")
+        return None, f"made by another workflow ({made_by})"
+    if not _for_file(existing, dist):
+        return None, "stale: made by this workflow for other contents (an earlier build)"
+    publisher = GitHubPublisher(repository=signer.repository, workflow=signer.workflow_file)
+    try:
+        verify_attestation(
+            existing,
+            publisher,
+            Distribution(name=dist.name, digest=dist.hashes.sha256),
+            trusted_root=trusted_root,
+        )
+    except VerificationError as exc:
+        return None, (
+            f"stale: it does not verify with this run's Sigstore ({exc}); an earlier run "
+            "signed it with another one (a sandbox started since, or another "
+            "sigstore-trust-config)"
+        )
+    return existing, ""
+
+
+def plan_signing(
+    dists: Sequence[DistFile],
+    signer: Signer,
+    trusted_root: TrustedRoot,
+    *,
+    built_now: bool = False,
+) -> tuple[list[DistFile], list[SignedFile], list[str]]:
+    """Split the files into those to sign and those already signed by this workflow, and name
+    each attestation file that is replaced.
+
+    An attestation beside a file built by this run belongs to a file that no longer exists, so
+    it is replaced. Beside ready files it may be someone's work: ``SigningError`` names every
+    one that cannot be sent, and why, before anything is signed.
+    """
     to_sign: list[DistFile] = []
     reused: list[SignedFile] = []
-    foreign: list[str] = []
+    replaced: list[str] = []
+    refused: list[str] = []
     for dist in dists:
         path = attestation_path(dist)
         if not path.exists():
             to_sign.append(dist)
             continue
-        try:
-            existing = Attestation.model_validate_json(path.read_bytes())
-        except (OSError, pydantic.ValidationError, ValueError):
-            foreign.append(f"{path.name} (not a valid attestation)")
-            continue
-        if _ours(existing, dist, signer):
+        existing, why = _unusable(path, dist, signer, trusted_root)
+        if existing is not None:
             identity, log_index = _describe(existing)
             reused.append(SignedFile(dist, path, identity, log_index, reused=True))
+        elif built_now:
+            replaced.append(f"{path.name} ({why})")
+            to_sign.append(dist)
         else:
-            foreign.append(f"{path.name} (made for other contents or by another workflow)")
-    if foreign:
+            refused.append(f"{path.name} ({why})")
+    if refused:
+        folder = dists[0].path.parent
         raise SigningError(
-            "these distributions already have publish attestations that py-release did not "
-            "make for them in this workflow: " + "; ".join(foreign),
-            "remove the .publish.attestation files from packages-dir (an attestation is made "
-            "for each upload), or set attestations: false to upload without",
+            "packages-dir holds publish attestations that cannot be sent with these files: "
+            + "; ".join(refused),
+            f"delete them (rm {folder}/*.publish.attestation) and run again: py-release signs "
+            "every file that has none; or set attestations: false to upload without",
         )
-    return to_sign, reused
+    return to_sign, reused, replaced
 
 
 def sign_distributions(
@@ -197,7 +244,7 @@ def sign_stage(plan: Plan, env: Environment) -> Plan:
             f"dry run: {len(plan.dists)} PEP 740 attestations would be made (no public "
             "transparency-log entries for a run that publishes nothing)",
         )
-    records = _sign_records(plan.dists, env)
+    records = _sign_records(plan.dists, env, built_now=plan.built)
     made = sum(1 for r in records if not r.reused)
     detail = f"{made} attestations signed"
     if made != len(records):
@@ -234,7 +281,9 @@ def transparency_log_url(log_index: str, trust_config_path: Path | None) -> str:
     return f"https://search.sigstore.dev/?logIndex={log_index}"
 
 
-def _sign_records(dists: Sequence[DistFile], env: Environment) -> tuple[AttestationRecord, ...]:
+def _sign_records(
+    dists: Sequence[DistFile], env: Environment, *, built_now: bool
+) -> tuple[AttestationRecord, ...]:
     """Sign every distribution not already signed by this workflow; nothing half-done."""
     from py_release.attest.trust import load_trust_config
 
@@ -251,7 +300,11 @@ def _sign_records(dists: Sequence[DistFile], env: Environment) -> tuple[Attestat
     reporter = env.reporter
     reporter.mask(id_token)
     signer = signer_from_claims(unverified_claims(id_token)) or expected_signer(env.context)
-    to_sign, reused = plan_signing(dists, signer)
+    to_sign, reused, replaced = plan_signing(
+        dists, signer, trust_config.trusted_root, built_now=built_now
+    )
+    for line in replaced:
+        reporter.info(f"replacing {line}: the file was built again by this run")
     signed: list[SignedFile] = []
     if to_sign:
         with reporter.group(f"Sign {len(to_sign)} files with Sigstore (PEP 740)"):

@@ -1,30 +1,41 @@
-"""Which Sigstore to sign with: the public one, or a private deployment's trust config."""
+"""Which Sigstore to sign with and verify against: the public one, or a private deployment's
+trust config."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from sigstore.errors import Error as SigstoreError
-from sigstore.models import ClientTrustConfig
+from sigstore.models import ClientTrustConfig, TrustedRoot
 
-from py_release.errors import InputError
+from py_release.errors import InputError, ReleaseError
 
 
-def load_trust_config(path: Path | None) -> ClientTrustConfig:
-    """The production Sigstore (through TUF), or the ClientTrustConfig JSON at ``path``.
+class SigstoreUnreachable(ReleaseError):
+    """The public Sigstore's trust root could not be fetched (its TUF repository did not
+    answer), so nothing was signed or verified. This is a network problem and says nothing
+    about the files. Fix: re-run; ``py-release verify --offline`` uses the trust root cached or
+    bundled with sigstore."""
+
+
+def load_trust_config(path: Path | None, *, offline: bool = False) -> ClientTrustConfig:
+    """The production Sigstore (through TUF; ``offline`` uses the cached or bundled root), or
+    the ClientTrustConfig JSON at ``path``.
 
     Rekor v1 is forced: PEP 740 attestations need v1 log entries (an integrated time with an
     inclusion promise), as pypi-attestations' own signer does.
     """
     if path is None:
         try:
-            trust_config = ClientTrustConfig.production()
+            trust_config = ClientTrustConfig.production(offline=offline)
         except SigstoreError as exc:
-            raise InputError(
-                "sigstore-trust-config",
-                f"the public Sigstore's trust root could not be fetched: {exc}",
-                "re-run the job; if the runner cannot reach tuf-repo-cdn.sigstore.dev, set "
-                "attestations: false or give the trust config of a Sigstore it can reach",
+            raise SigstoreUnreachable(
+                f"the public Sigstore's trust root could not be fetched ({exc}); nothing was "
+                "signed or verified, and this says nothing about the files",
+                "re-run when the runner can reach tuf-repo-cdn.sigstore.dev; py-release verify "
+                "--offline uses the trust root cached or bundled with sigstore; a runner that "
+                "cannot reach the public Sigstore needs sigstore-trust-config (a Sigstore it "
+                "can reach) or attestations: false",
             ) from None
     else:
         try:
@@ -38,3 +49,8 @@ def load_trust_config(path: Path | None) -> ClientTrustConfig:
             ) from None
     trust_config.force_tlog_version = 1
     return trust_config
+
+
+def load_trusted_root(path: Path | None, *, offline: bool = False) -> TrustedRoot:
+    """The root of trust every verification here uses, loaded once per run."""
+    return load_trust_config(path, offline=offline).trusted_root

@@ -1,9 +1,11 @@
 """Verify a PEP 740 attestation for a distribution against a Trusted Publisher identity.
 
-With the production Sigstore this is ``Attestation.verify`` itself. ``pypi-attestations`` takes
-no trust root, so for a private Sigstore (a ``sigstore-trust-config``, the release sandbox) we
-run sigstore's ``Verifier.verify_dsse`` with that root and then the same statement checks the
-library makes: one subject, named as the distribution, with its sha256, of a known predicate.
+``pypi-attestations``' ``Attestation.verify`` takes no trust root: it refreshes the public
+Sigstore's on every call, and a failed refresh would look like a file that does not verify.
+So the root is loaded once (``trust.load_trusted_root``: the public Sigstore, a
+``sigstore-trust-config``, the release sandbox), and we run sigstore's ``Verifier.verify_dsse``
+with it and then the same statement checks the library makes: one subject, named as the
+distribution, with its sha256, of a known predicate.
 """
 
 from __future__ import annotations
@@ -41,21 +43,9 @@ def verify_attestation(
     publisher: GitHubPublisher,
     dist: Distribution,
     *,
-    trusted_root: TrustedRoot | None = None,
-    offline: bool = False,
+    trusted_root: TrustedRoot,
 ) -> str:
-    """Return the predicate type; raise ``VerificationError`` saying why it does not verify.
-
-    ``trusted_root`` None means the production Sigstore (through TUF; ``offline`` uses the
-    cached or bundled root instead of refreshing it).
-    """
-    if trusted_root is None:
-        try:
-            predicate_type, _ = attestation.verify(publisher, dist, offline=offline)
-        except sigstore.errors.Error as exc:
-            # Reaching the public trust root failed (e.g. no network): not verified.
-            raise VerificationError(f"cannot use the public Sigstore's trust root: {exc}") from exc
-        return predicate_type
+    """Return the predicate type; raise ``VerificationError`` saying why it does not verify."""
     verifier = Verifier(trusted_root=trusted_root)
     try:
         payload_type, payload = verifier.verify_dsse(

@@ -117,7 +117,9 @@ def send_once(repository: Repository, dist: DistFile, attestations: Sequence[Pat
     )
 
 
-def refusal(dist: DistFile, attempt: Attempt, *, skip_existing: bool) -> UploadError:
+def refusal(
+    dist: DistFile, attempt: Attempt, *, skip_existing: bool, reused_attestation: bool = False
+) -> UploadError:
     """The error for an answer that is final: the index's reason and what to do."""
     status = f"{attempt.status} {attempt.reason}".strip()
     if attempt.answer == "exists":
@@ -138,6 +140,13 @@ def refusal(dist: DistFile, attempt: Attempt, *, skip_existing: bool) -> UploadE
             f"the index redirected the upload of {dist.name} to {attempt.location}",
             "set repository-url to the final upload URL (a missing trailing slash is the usual "
             "cause)",
+        )
+    if "attestation" in attempt.reason.lower() and reused_attestation:
+        return UploadError(
+            f"the index refused the attestation of {dist.name}: {status}. It was made by an "
+            "earlier run and reused",
+            f"delete {dist.name}.publish.attestation from packages-dir and run again: "
+            "py-release signs the file afresh",
         )
     if "attestation" in attempt.reason.lower():
         return UploadError(

@@ -43,7 +43,11 @@ def upload_stage(plan: Plan, env: Environment) -> Plan:
         return plan.with_stage("upload", "skipped", f"dry run: {would} files would be uploaded")
     already = plan.count("already on index")
     jobs = [
-        UploadJob(dist, tuple(Path(r.path) for r in plan.attestations if r.file == dist.name))
+        UploadJob(
+            dist,
+            tuple(Path(r.path) for r in plan.attestations if r.file == dist.name),
+            reused_attestation=any(r.reused for r in plan.attestations if r.file == dist.name),
+        )
         for dist in sorted(plan.dists, key=lambda d: (d.kind != "wheel", d.name))
         if plan.statuses.get(dist.name) == "pending"
     ]
@@ -63,6 +67,17 @@ def upload_stage(plan: Plan, env: Environment) -> Plan:
         outcomes, failures = uploader.upload(jobs, project_exists=bool(plan.on_index))
     for name, outcome in outcomes.items():
         plan = plan.with_status(name, outcome)
+    for name, error in failures.items():
+        plan = plan.with_status(name, "failed", error.message)
+    for job in jobs:
+        if job.dist.name not in outcomes and job.dist.name not in failures:
+            first = ", ".join(failures)
+            plan = plan.with_status(
+                job.dist.name,
+                "not sent",
+                f"the first upload ({first}) creates the project and failed; every other "
+                "file would have failed the same way",
+            )
     if failures:
         return plan.refused(summarise_failures(failures, outcomes))
     detail = f"{plan.count('uploaded')} uploaded, {plan.count('skipped')} skipped"
@@ -75,6 +90,8 @@ def upload_stage(plan: Plan, env: Environment) -> Plan:
 class UploadJob:
     dist: DistFile
     attestations: tuple[Path, ...] = ()
+    # Made by an earlier run: a refusal of it says so instead of blaming the publisher.
+    reused_attestation: bool = False
 
 
 class Uploader:
@@ -197,7 +214,12 @@ class Uploader:
                     attempt_number -= 1  # a renewed token is not a failed attempt
                     continue
             if attempt.answer != "transient":
-                raise refusal(job.dist, attempt, skip_existing=self.skip_existing)
+                raise refusal(
+                    job.dist,
+                    attempt,
+                    skip_existing=self.skip_existing,
+                    reused_attestation=job.reused_attestation,
+                )
             if self._arrived(job.dist):
                 # The index took the file but the answer was lost: done, and not sent twice.
                 return "uploaded"
