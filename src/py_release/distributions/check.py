@@ -14,7 +14,7 @@ from py_release.config import AutoBool, MetadataCheck
 from py_release.distributions.description import description_problems
 from py_release.distributions.files import DistFile
 from py_release.distributions.integrity import check_sdist, check_wheel
-from py_release.distributions.pypi_files import file_problems
+from py_release.distributions.pypi_files import archive_problems, file_problems
 from py_release.distributions.pypi_metadata import form_metadata
 from py_release.distributions.upload_form import TwineRefusal, upload_form
 from py_release.distributions.version import is_local, tag_matches
@@ -89,10 +89,12 @@ def _one_dist(dist: DistFile, options: CheckOptions) -> tuple[CheckedDist | None
                 "set max-file-size to it",
             )
         )
+    # PyPI reads a file only once it is the archive it claims to be; so do installers.
+    archive = archive_problems(dist)
     try:
         form = upload_form(dist)
     except TwineRefusal as refusal:
-        found = file_problems(dist, None, [])
+        found = file_problems(dist, None, [], archive)
         if not found:
             # twine's reason only where PyPI's archive rules have not said why already.
             found = _installer_problems(dist) + [
@@ -101,8 +103,8 @@ def _one_dist(dist: DistFile, options: CheckOptions) -> tuple[CheckedDist | None
         return None, problems + found
     metadata, metadata_problems = form_metadata(dist.name, form)
     license_files = [str(path) for path in metadata.license_files or []] if metadata else []
-    pypi_problems = file_problems(dist, metadata, license_files)
-    if not any(p.message.startswith("Invalid distribution file.") for p in pypi_problems):
+    pypi_problems = file_problems(dist, metadata, license_files, archive)
+    if not archive:
         problems += _installer_problems(dist)
     problems += pypi_problems + metadata_problems
     if options.verify_metadata != "false":

@@ -374,11 +374,11 @@ def _entry_points_valid(data: bytes) -> bool:
 
 
 def file_problems(
-    dist: DistFile, metadata: Metadata | None, license_files: list[str]
+    dist: DistFile, metadata: Metadata | None, license_files: list[str], archive: list[Problem]
 ) -> list[Problem]:
     """Every PyPI rule about the file; the rules that need the metadata only when it parsed.
-    A file that is not the archive it claims to be gets that reason and the name rules alone."""
-    archive = archive_problems(dist)
+    ``archive`` is what ``archive_problems`` found: a file that is not the archive it claims to
+    be gets that reason and the name rules alone."""
     problems = name_problems(dist.name) + archive
     if dist.kind == "wheel" and not archive:
         problems += wheel_content_problems(dist)
