@@ -147,6 +147,32 @@ def test_a_file_of_the_same_name_with_other_contents_refuses_the_release(
     assert "hint: a published file can never be replaced" in run.stderr
 
 
+def test_a_second_sdist_of_a_release_is_refused_before_any_upload(
+    pypiserver: PypiServer, packages_dir: Path, tmp_path: Path
+) -> None:
+    from tests.unit.artefacts import make_sdist
+
+    # The release's sdist is already published as a .zip (an older build).
+    zipped = make_sdist(pypiserver.packages, name="py-release-sample", archive_format="zip")
+    assert zipped.name == "py_release_sample-1.0.0.zip"
+
+    run = publish(pypiserver, packages_dir, tmp_path)
+
+    assert run.returncode == 1, run.log
+    assert (
+        "the index already has an sdist of 1.0.0, py_release_sample-1.0.0.zip, so "
+        "py_release_sample-1.0.0.tar.gz would be refused (PyPI: Only one sdist may be "
+        "uploaded per release.)"
+    ) in run.stderr
+    assert "hint: leave py_release_sample-1.0.0.tar.gz out" in run.stderr
+    assert on_index(pypiserver) == {zipped.name}
+
+    (packages_dir / "py_release_sample-1.0.0.tar.gz").unlink()
+    wheels_only = publish(pypiserver, packages_dir, tmp_path)
+    assert wheels_only.returncode == 0, wheels_only.log
+    assert on_index(pypiserver) == {zipped.name, "py_release_sample-1.0.0-py3-none-any.whl"}
+
+
 def test_the_index_answering_existing_counts_as_skipped_or_already_there(
     pypiserver: PypiServer, packages_dir: Path, tmp_path: Path
 ) -> None:

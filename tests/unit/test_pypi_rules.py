@@ -73,6 +73,11 @@ REFUSED: list[tuple[str, Make, str]] = [
         "PyPI: Cannot upload a file with non-printable characters (ordinals 0-31)",
     ),
     (
+        "backslash-in-file-name",
+        _renamed(f"{TOP}-py3-none-any\\.whl"),
+        "PyPI: Cannot upload a file with '/' or '\\' in the name.",
+    ),
+    (
         "file-name-too-long",
         lambda folder: [make_wheel(folder, name="x" * 228)],
         "PyPI: Filename is too long: 'xxxx",

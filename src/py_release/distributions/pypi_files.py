@@ -78,6 +78,8 @@ def name_problems(file: str) -> list[Problem]:
                 _NAME_HINT,
             )
         ]
+    if "\\" in file:  # a '/' cannot be in a file's name on disk; a '\' can, outside Windows
+        return [_pypi(file, "Cannot upload a file with '/' or '\\' in the name.", _NAME_HINT)]
     if len(file.encode("utf-8")) > _MAX_NAME_BYTES and file.endswith(".whl"):
         return [_pypi(file, f"Filename is too long: '{file}'", "shorten the project name")]
     return []

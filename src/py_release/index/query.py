@@ -4,13 +4,16 @@ step before the upload, which settles what is sent and what is refused."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import requests
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
+from py_release.distributions.files import dist_kind, version_in_filename
 from py_release.errors import ExistingFilesError, IndexQueryError
 from py_release.index.repositories import IndexInfo
 from py_release.secrets import Secret
@@ -133,14 +136,53 @@ def query_stage(plan: Plan, env: Environment) -> Plan:
             f"{len(same)} files are already on the index and will not be sent again: "
             + ", ".join(same)
         )
-    if differs:
-        problem = ExistingFilesError(
-            "the index already has files of these names with other contents: " + ", ".join(differs),
-            "a published file can never be replaced: release a new version",
-        )
+    second_sdist = _second_sdist(plan, on_index, statuses)
+    if differs or second_sdist:
+        problem = _existing_problem(differs, second_sdist, plan.version)
         if not decision.dry_run:
             raise problem
         env.reporter.warning(
             f"a real run would fail: {problem.message} ({problem.hint})", title="index"
         )
     return replace(plan, on_index=on_index, statuses=statuses)
+
+
+def _second_sdist(
+    plan: Plan, on_index: Mapping[str, IndexFile], statuses: Mapping[str, FileStatus]
+) -> tuple[str, str] | None:
+    """(on the index, ours) when the index has an sdist of this version under another name
+    (a ``.zip``, or a name from before PEP 625) and ours would be sent: PyPI takes one sdist
+    per release."""
+    version = Version(plan.version)
+    theirs = sorted(
+        name for name in on_index
+        if dist_kind(name) == "sdist" and version_in_filename(name) == version
+        and name not in statuses
+    )  # fmt: skip
+    ours = [
+        dist.name for dist in plan.dists
+        if dist.kind == "sdist" and statuses.get(dist.name) in ("pending", "would upload")
+    ]  # fmt: skip
+    return (theirs[0], ours[0]) if theirs and ours else None
+
+
+def _existing_problem(
+    differs: list[str], second_sdist: tuple[str, str] | None, version: str
+) -> ExistingFilesError:
+    reasons, hints = [], []
+    if differs:
+        reasons.append(
+            "the index already has files of these names with other contents: " + ", ".join(differs)
+        )
+        hints.append("a published file can never be replaced: release a new version")
+    if second_sdist:
+        theirs, ours = second_sdist
+        reasons.append(
+            f"the index already has an sdist of {version}, {theirs}, so {ours} would be "
+            "refused (PyPI: Only one sdist may be uploaded per release.)"
+        )
+        hints.append(
+            f"leave {ours} out (build: wheel, or remove it from packages-dir) to add wheels "
+            "to the release, or release a new version"
+        )
+    return ExistingFilesError("; ".join(reasons), "; ".join(hints))
