@@ -22,6 +22,7 @@ import pyproject_hooks
 from build import BuildBackendException, BuildException, ProjectBuilder
 from build.env import DefaultIsolatedEnv, Installer
 
+from py_release.distributions.build_environ import without_credentials
 from py_release.distributions.files import DistFile, DistKind, scan_packages_dir
 from py_release.distributions.integrity import check_sdist
 from py_release.errors import BuildError, CheckFailed, NoDistributionsError, Problem
@@ -107,9 +108,12 @@ def build_distributions(
     # same project, whose build requirements it already holds; a second environment would
     # only install them again (about half of a small project's build time).
     with (
+        without_credentials() as withheld,
         tempfile.TemporaryDirectory(prefix="py-release-build-") as scratch,
         contextlib.ExitStack() as stack,
     ):
+        if withheld:
+            log(f"the build runs without {', '.join(withheld)} in its environment")
         try:
             env = stack.enter_context(DefaultIsolatedEnv(installer=installer))
             source = project_dir
