@@ -26,6 +26,7 @@ EXPECTED = {
     "bad-untrusted-triggers.yml": {("untrusted-triggers", "fail")},
     "bad-token-secrets.yml": {("token-secrets", "warn")},
     "bad-github-release.yml": {("github-release", "fail")},
+    "bad-build-isolation.yml": {("build-isolation", "warn")},
 }
 GOOD = ["good.yml", "good-twine.yml"]
 
@@ -106,6 +107,7 @@ jobs:
     assert _one(text.replace("dry-run: true", "dry-run: false")) == {
         ("trigger", "fail"),
         ("environment", "fail"),
+        ("build-isolation", "warn"),
     }
 
 
@@ -153,7 +155,7 @@ jobs:
         with:
           repository: auto
 """
-    assert _one(text) == {("separate-indexes", "warn")}
+    assert _one(text) == {("separate-indexes", "warn"), ("build-isolation", "warn")}
 
 
 def test_token_in_twine_environment() -> None:
@@ -193,6 +195,7 @@ jobs:
 {job}    steps:
       - uses: org/py-release-action@0123456789abcdef0123456789abcdef01234567
         with:
+          build: false
 {with_}"""
 ID_TOKEN = "    permissions:\n      id-token: write\n"
 CONTENTS = "    permissions:\n      id-token: write\n      contents: write\n"
@@ -306,3 +309,41 @@ def test_cli_invalid_yaml_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[
     broken.write_text("jobs: [\n")
     assert main(["doctor", str(broken)], environ={}) == 1
     assert f"{broken} is not valid YAML" in capsys.readouterr().err
+
+
+PUBLISHING_STEPS = """on:
+  push:
+    tags: ["v*"]
+permissions: {{}}
+jobs:
+  pypi:
+    runs-on: ubuntu-latest
+    environment: pypi
+    permissions:
+      id-token: write
+    steps:
+{steps}"""
+OUR_ACTION = "      - uses: org/py-release-action@0123456789abcdef0123456789abcdef01234567\n"
+DOWNLOAD = (
+    "      - uses: actions/download-artifact@fa0a91b85d4f404e444e00e005971372dc801d16\n"
+    "        with: {name: dist, path: dist/}\n"
+)
+BUILT = {("build-isolation", "warn")}
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        (OUR_ACTION, BUILT),  # build: auto with nothing downloaded builds
+        (DOWNLOAD + OUR_ACTION, set()),
+        (OUR_ACTION + "        with: {build: false}\n", set()),
+        (DOWNLOAD + OUR_ACTION + "        with: {build: sdist}\n", BUILT),
+        ("      - run: python -m build\n      - run: twine upload dist/*\n", BUILT),
+        ("      - run: uv build\n      - run: uv publish\n", BUILT),
+        ("      - uses: hynek/build-and-inspect-python-package@v2\n" + OUR_ACTION, BUILT),
+        (DOWNLOAD + "      - run: uv publish --trusted-publishing always\n", set()),
+    ],
+)  # fmt: skip
+def test_a_publishing_job_that_builds_is_warned(steps: str, expected: set[tuple[str, str]]) -> None:
+    found = _one(PUBLISHING_STEPS.format(steps=steps))
+    assert {f for f in found if f[0] == "build-isolation"} == expected

@@ -9,6 +9,7 @@ from py_release.workflow.checks.credentials import check_persist_credentials, ch
 from py_release.workflow.checks.permissions import check_github_release, check_permissions
 from py_release.workflow.checks.pinned_actions import check_pinned_actions
 from py_release.workflow.checks.publishing_jobs import (
+    check_build_isolation,
     check_environment,
     check_metadata_check,
     check_separate_indexes,
@@ -25,6 +26,7 @@ CHECKS: tuple[tuple[str, Callable[[Workflow], list[Finding]]], ...] = (
     ("pinned-actions", check_pinned_actions),
     ("metadata-check", check_metadata_check),
     ("separate-indexes", check_separate_indexes),
+    ("build-isolation", check_build_isolation),
     ("untrusted-triggers", check_untrusted_triggers),
     ("token-secrets", check_token_secrets),
     ("github-release", check_github_release),

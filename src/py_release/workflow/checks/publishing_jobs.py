@@ -1,12 +1,13 @@
 """Checklist items on how the publishing jobs are set up: environment, metadata-check,
-separate-indexes."""
+separate-indexes, build-isolation."""
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from py_release.workflow.findings import Finding, or_pass
-from py_release.workflow.model import OFFICIAL, PYPI, TESTPYPI, Job, Workflow, as_text
+from py_release.workflow.model import OFFICIAL, PYPI, TESTPYPI, Job, Step, Workflow, as_text
 
 
 def check_environment(workflow: Workflow) -> list[Finding]:
@@ -91,3 +92,57 @@ def check_separate_indexes(workflow: Workflow) -> list[Finding]:
             )
         )
     return or_pass(findings, name, "TestPyPI and PyPI are published from separate jobs")
+
+
+_BUILD_RUN = re.compile(
+    r"\bpython3?\s+-m\s+build\b|\bpyproject-build\b|\bpipx\s+run\s+build\b|\buv\s+build\b"
+    r"|\b(poetry|hatch|pdm|flit|maturin)\s+build\b|\bpip3?\s+wheel\b|\bcibuildwheel\b"
+    r"|\bsetup\.py\s+(sdist|bdist_wheel)\b"
+)
+_BUILD_ACTIONS = (
+    "hynek/build-and-inspect-python-package",
+    "pypa/cibuildwheel",
+    "pyo3/maturin-action",
+)
+
+
+def _builds(job: Job) -> Step | None:
+    """The first step of the job that runs the project's build backend."""
+    downloaded = False
+    for step in job.steps:
+        if step.action == "actions/download-artifact":
+            downloaded = True
+        if step.uses == "" and _BUILD_RUN.search(step.run):
+            return step
+        if step.action in _BUILD_ACTIONS:
+            return step
+        if step.is_our_action:
+            build = as_text(step.with_.get("build")).strip().lower() or "auto"
+            # auto builds when packages-dir is empty: a job that downloads artifacts has files.
+            if build in ("true", "sdist", "wheel") or (build == "auto" and not downloaded):
+                return step
+    return None
+
+
+def check_build_isolation(workflow: Workflow) -> list[Finding]:
+    name = "build-isolation"
+    findings: list[Finding] = []
+    for job in workflow.publishing:
+        step = _builds(job)
+        if step is None:
+            continue
+        findings.append(
+            Finding(
+                name,
+                "warn",
+                f"publishing job '{job.id}' also builds the project: the build backend and its "
+                "build requirements (code from the project and the index) run in the job that "
+                "holds the upload credential",
+                "build in a job without `id-token: write` or a password and hand the files "
+                "over as an artifact; publish with `build: false` (`py-release init` writes "
+                "this workflow). py-release strips credentials from the build's environment, "
+                "but code in the same job can still reach what the job holds",
+                step.line or job.line,
+            )
+        )
+    return or_pass(findings, name, "no publishing job builds the project")
