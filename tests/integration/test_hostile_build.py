@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tests.helpers import run_cli
 from tests.pypiserver import PypiServer
+from tests.workflow_commands import unintended
 from tests.secrets_registry import assert_no_secrets, register_secret
 from tests.unit.artefacts import NAME, VERSION, dist_stem, make_sdist, make_wheel
 
@@ -22,6 +23,10 @@ _BACKEND = """\
 import json, os, shutil
 
 def _record():
+    import sys
+    print("::set-output name=version::6.6.6")
+    print("building\\r::add-mask::1.0.0", file=sys.stderr)
+    print("  ##[add-mask]1.0.0")
     with open({record!r}, "a", encoding="utf-8") as out:
         out.write(json.dumps(dict(os.environ)) + "\\n")
     if os.environ.get("GITHUB_OUTPUT"):
@@ -87,6 +92,11 @@ def test_the_build_runs_without_any_credential_and_the_release_still_goes_throug
     )  # fmt: skip
 
     assert run.returncode == 0, run.log
+    # The backend's output reached the log as text, never as a command.
+    assert "set-output name=version" in run.stdout
+    masks = {password, ID_TOKEN_REQUEST, RUNTIME, GITHUB}
+    assert unintended(run.stdout, masks) == []
+    assert unintended(run.stderr, masks) == []
     assert_no_secrets(run.stdout, run.stderr, run.summary, json.dumps(run.outputs))
     seen = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines()]
     assert len(seen) == 2  # the sdist, then the wheel from it

@@ -8,7 +8,9 @@ requirements when it is available, as ``python -m build --installer uv`` would.
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import os
 import shutil
 import subprocess
 import tarfile
@@ -18,7 +20,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-import pyproject_hooks
 from build import BuildBackendException, BuildException, ProjectBuilder
 from build.env import DefaultIsolatedEnv, Installer
 
@@ -66,12 +67,47 @@ def _build_one(
     return Path(builder.build(kind, out_dir))
 
 
+def _captured_runner(log: Log | None) -> Runner:
+    """Runs a backend hook with its output read by us, never written to the log by the backend
+    itself (pyproject-hooks' runners let it through as it is): each line goes through ``log``
+    (the reporter, which makes it inert), or nowhere when ``log`` is None; the last lines are
+    kept for the error."""
+
+    def run(
+        cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
+    ) -> None:
+        tail: collections.deque[str] = collections.deque(maxlen=_TAIL_LINES)
+        with subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            env={**os.environ, **(extra_environ or {})},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            encoding="utf-8",
+            errors="replace",
+        ) as process:
+            assert process.stdout is not None
+            for raw in process.stdout:
+                line = raw.rstrip("\r\n")
+                tail.append(line)
+                if log is not None:
+                    log(line)
+        if process.returncode:
+            raise subprocess.CalledProcessError(process.returncode, cmd, output="\n".join(tail))
+
+    return run
+
+
+_TAIL_LINES = 25
+
+
 def _failure_detail(exc: BaseException) -> str:
     cause = getattr(exc, "exception", None) or exc.__cause__ or exc
     if isinstance(cause, subprocess.CalledProcessError):
         output = cause.output or b""
         text = output.decode("utf-8", "replace") if isinstance(output, bytes) else str(output)
-        tail = "\n".join(text.strip().splitlines()[-25:])
+        tail = "\n".join(text.strip().splitlines()[-_TAIL_LINES:])
         return f"{cause}\n{tail}" if tail else str(cause)
     return str(cause)
 
@@ -96,11 +132,7 @@ def build_distributions(
             "in packages-dir and set build to false",
         )
     installer = pick_installer()
-    runner: Runner = (
-        pyproject_hooks.default_subprocess_runner
-        if verbose
-        else pyproject_hooks.quiet_subprocess_runner
-    )
+    runner = _captured_runner(log if verbose else None)
     out_dir.mkdir(parents=True, exist_ok=True)
     step = "build environment"
     built: list[DistFile] = []

@@ -14,6 +14,7 @@ from actions_toolkit import core as actions_core
 from actions_toolkit.command import issue_command
 from actions_toolkit.file_command import prepare_key_value_message
 
+from py_release.github.log_text import inert
 from py_release.reporter import Redacting
 from py_release.secrets import Secret
 
@@ -57,7 +58,8 @@ class ActionsReporter(Redacting):
                 actions_core.set_secret(line)
 
     def info(self, message: str) -> None:
-        actions_core.info(self.redact(message))
+        # Every plain line may carry text from outside: made inert before it reaches the log.
+        actions_core.info(inert(self.redact(message)))
 
     def detail(self, message: str) -> None:
         if self.verbose:
@@ -79,7 +81,7 @@ class ActionsReporter(Redacting):
 
     def fail(self, message: str, hint: str) -> None:
         self._annotate("error", f"{message}\nhint: {hint}", "py-release")
-        print(self.redact(f"error: {message}\nhint: {hint}"), file=sys.stderr)
+        print(inert(self.redact(f"error: {message}\nhint: {hint}")), file=sys.stderr)
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
