@@ -10,9 +10,9 @@ from pathlib import Path
 
 from tests.helpers import run_cli
 from tests.pypiserver import PypiServer
-from tests.workflow_commands import unintended
 from tests.secrets_registry import assert_no_secrets, register_secret
 from tests.unit.artefacts import NAME, VERSION, dist_stem, make_sdist, make_wheel
+from tests.workflow_commands import unintended
 
 ID_TOKEN_REQUEST = "id-token-request-credential-7f3a"
 RUNTIME = "actions-runtime-credential-91bc"
