@@ -8,6 +8,7 @@ import json
 from py_release.distributions.contents import list_contents
 from py_release.distributions.files import DistFile
 from py_release.errors import ReleaseError, troubleshooting_url
+from py_release.markdown import code, fenced, html_text, prose
 from py_release.plan import STAGES, Plan, Record
 from py_release.reporter import Reporter
 
@@ -32,11 +33,6 @@ def _size(size: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{size} B"
-
-
-def _md(text: str) -> str:
-    """Text safe inside a Markdown table cell."""
-    return text.replace("|", "\\|").replace("\n", "<br>")
 
 
 def files_json(plan: Plan | Record) -> str:
@@ -86,11 +82,16 @@ def _contents_section(dist: DistFile) -> list[str]:
     if not entries:
         return []
     label = "sdist" if dist.kind == "sdist" else "wheel"
-    lines = [f"<details><summary>Contents of the {label} <code>{dist.name}</code></summary>", ""]
-    lines.append("```")
-    lines += [f"{size:>10}  {path}" for path, size in entries]
-    lines += ["```", "", "</details>", ""]
+    name = html_text(dist.name)
+    lines = [f"<details><summary>Contents of the {label} <code>{name}</code></summary>", ""]
+    # A member's name may hold line breaks: shown escaped, so each member keeps one line.
+    listing = [f"{size:>10}  {_one_line(path)}" for path, size in entries]
+    lines += [*fenced("\n".join(listing)), "", "</details>", ""]
     return lines
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _attestation_section(plan: Plan) -> list[str]:
@@ -103,10 +104,13 @@ def _attestation_section(plan: Plan) -> list[str]:
         "|---|---|---|---|",
     ]
     for record in plan.attestations:
-        log = f"[{record.log_index}]({record.log_url})" if record.log_url else record.log_index
+        index = prose(record.log_index)
+        log = f"[{index}]({record.log_url})" if record.log_url else index
         verified = "✅ yes" if record.verified else "—"
         note = " (reused)" if record.reused else ""
-        lines.append(f"| `{record.file}`{note} | `{record.identity}` | {log} | {verified} |")
+        lines.append(
+            f"| {code(record.file)}{note} | {code(record.identity)} | {log} | {verified} |"
+        )
     lines += [
         "",
         "Check them any time with `py-release verify PROJECT==VERSION --repository OWNER/REPO "
@@ -129,7 +133,7 @@ def _workflow_section(plan: Plan | Record) -> list[str]:
         icon = "❌ fail" if finding.level == "fail" else "⚠️ warn"
         where = f" (line {finding.line})" if finding.line else ""
         lines.append(
-            f"| {icon} | {finding.check} | {_md(finding.message)}{where} | {_md(finding.fix)} |"
+            f"| {icon} | {finding.check} | {prose(finding.message)}{where} | {prose(finding.fix)} |"
         )
     return [*lines, ""]
 
@@ -138,7 +142,7 @@ def summary_markdown(record: Plan | Record, failure: ReleaseError | None) -> str
     plan = record if isinstance(record, Plan) else None
     dry = bool(plan and plan.decision.dry_run)
     what = f"{plan.project} {plan.version}".strip() if plan else ""
-    what = what or "release"
+    what = prose(what) if what else "release"
     if failure:
         heading = f"## ❌ py-release: {what} failed"
     elif dry:
@@ -148,7 +152,7 @@ def summary_markdown(record: Plan | Record, failure: ReleaseError | None) -> str
     lines = [heading, ""]
     if failure:
         more = f"more: {troubleshooting_url(failure)}"
-        lines += ["```", f"error: {failure.message}", f"hint: {failure.hint}", more, "```", ""]
+        lines += [*fenced(f"error: {failure.message}\nhint: {failure.hint}\n{more}"), ""]
     if plan:
         lines += _overview(plan)
     for note in record.notes:
@@ -169,11 +173,11 @@ def _overview(plan: Plan) -> list[str]:
     decision = plan.decision
     lines = ["| | |", "|---|---|"]
     if plan.project:
-        lines.append(f"| Project | `{plan.project}` |")
-        lines.append(f"| Version | `{plan.version}` |")
-    lines.append(f"| Index | {decision.index.display} ({_md(decision.index_reason)}) |")
+        lines.append(f"| Project | {code(plan.project)} |")
+        lines.append(f"| Version | {code(plan.version)} |")
+    lines.append(f"| Index | {decision.index.display} ({prose(decision.index_reason)}) |")
     mode = "dry run" if decision.dry_run else "upload"
-    lines.append(f"| Mode | {mode} ({_md(decision.dry_run_reason)}) |")
+    lines.append(f"| Mode | {mode} ({prose(decision.dry_run_reason)}) |")
     if plan.project and plan.version:
         url = decision.index.project_url(plan.project, plan.version)
         lines.append(f"| Project page | {url} |")
@@ -189,7 +193,7 @@ def _file_status(plan: Plan, name: str, failure: ReleaseError | None) -> str:
             return f"not sent: the run stopped at {_failed_stage(plan)}, before the upload"
         return "checked" if plan.report else "built"
     reason = plan.status_reasons.get(name)
-    return f"{status}: {_md(reason)}" if reason else status
+    return f"{status}: {prose(reason)}" if reason else status
 
 
 def _files_section(plan: Plan, failure: ReleaseError | None) -> list[str]:
@@ -200,7 +204,9 @@ def _files_section(plan: Plan, failure: ReleaseError | None) -> list[str]:
         if not dist.path.is_file():
             continue
         status = _file_status(plan, dist.name, failure)
-        lines.append(f"| `{dist.name}` | {_size(dist.size)} | `{dist.hashes.sha256}` | {status} |")
+        lines.append(
+            f"| {code(dist.name)} | {_size(dist.size)} | `{dist.hashes.sha256}` | {status} |"
+        )
     return [*lines, ""]
 
 
@@ -210,9 +216,9 @@ def _stages_section(record: Plan | Record, failure: ReleaseError | None) -> list
     lines = ["### Stages", "", "| Stage | Result | Detail |", "|---|---|---|"]
     for result in record.stages:
         icon = _STATE_ICON[result.state]
-        lines.append(f"| {result.stage} | {icon} {result.state} | {_md(result.detail)} |")
+        lines.append(f"| {result.stage} | {icon} {result.state} | {prose(result.detail)} |")
     if failure and (stage := _failed_stage(record)):
-        lines.append(f"| {stage} | ❌ failed | {_md(failure.message)} |")
+        lines.append(f"| {stage} | ❌ failed | {prose(failure.message)} |")
     return [*lines, ""]
 
 

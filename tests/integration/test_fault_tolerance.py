@@ -24,6 +24,7 @@ from py_release.environment import Environment, release_environment
 from py_release.errors import ReleaseError
 from py_release.github.context import GitHubContext
 from py_release.index.retry import RetryPolicy
+from py_release.markdown import prose
 from py_release.release import run_release
 from py_release.reporter import TerminalReporter
 from py_release.sandbox.session import start_sandbox
@@ -292,8 +293,9 @@ def test_files_that_were_never_sent_say_why(index: PypiServer, tmp_path: Path) -
     assert "| failed: uploading " in summary
     for other in {p.name for p in files} - {first}:
         row = next(line for line in summary.splitlines() if line.startswith(f"| `{other}` |"))
-        assert row.endswith(
-            f"| not sent: the first upload ({first}) creates the project and failed; every "
-            "other file would have failed the same way |"
+        reason = prose(
+            f"the first upload ({first}) creates the project and failed; every other file "
+            "would have failed the same way"
         )
+        assert row.endswith(f"| not sent: {reason} |")
     assert "| pending |" not in summary

@@ -5,6 +5,7 @@ Publishing would need no stored secret, with the link that sets it up."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote, urlencode
 
 from py_release.errors import ReleaseError
 from py_release.github.context import GitHubContext
@@ -48,13 +49,15 @@ def token_nudges(index: IndexInfo, user: str, password: Secret | None) -> list[N
 
 def publisher_setup_note(index: IndexInfo, project: str, context: GitHubContext) -> str:
     """The summary line with PyPI's trusted-publisher form, filled in for this workflow."""
-    query = "provider=github"
+    fields = {"provider": "github"}
     if context.repository:
         owner, _, repository = context.repository.partition("/")
-        query += f"&owner={owner}&repository={repository}"
+        fields |= {"owner": owner, "repository": repository}
     if context.workflow_file:
-        query += f"&workflow_filename={context.workflow_file}"
-    link = f"{index.web_url}manage/project/{project}/settings/publishing/?{query}"
+        fields["workflow_filename"] = context.workflow_file
+    # Quoted: names from the run must not end the Markdown link or add to its query.
+    page = f"manage/project/{quote(project)}/settings/publishing/"
+    link = f"{index.web_url}{page}?{urlencode(fields, quote_via=quote)}"
     return (
         "**Upgrade to Trusted Publishing:** this release used a long-lived API token. "
         f"[Create a trusted publisher for this workflow]({link}), add "
