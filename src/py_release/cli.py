@@ -12,6 +12,7 @@ import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from py_release import __version__
 from py_release.config import load_config
@@ -20,7 +21,7 @@ from py_release.github.context import load_context
 from py_release.index.repositories import PYPI_UPLOAD_URL
 from py_release.inputs import INPUTS
 from py_release.parsers import parse_repository_url
-from py_release.reporter import Reporter, reporter_from_environ
+from py_release.reporter import Reporter, libraries_logging_to, reporter_from_environ
 from py_release.secrets import Secret
 
 EXIT_OK, EXIT_USER, EXIT_BUG = 0, 1, 2
@@ -43,8 +44,33 @@ def _add_input_flags(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(flag, metavar="VALUE", help=help_text)
 
 
+class UsageError(ReleaseError):
+    """The command line itself is wrong: an unknown command or flag, or a flag's value.
+    Fix: ``py-release --help`` (or ``py-release COMMAND --help``) lists what each takes."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of printing and exiting, so a usage error is reported like
+    every other error (exit 1), and never repeats the values of arguments it does not know:
+    ``--password hunter2`` is not a flag, and the value must not reach the log."""
+
+    def error(self, message: str) -> NoReturn:
+        head, _, rest = message.partition("unrecognized arguments: ")
+        if rest:
+            flags = sorted({word.split("=", 1)[0] for word in rest.split() if word[:1] == "-"})
+            shown = ", ".join(flags) if flags else "values"
+            message = f"{head}unrecognized arguments: {shown} (their values are not shown)"
+        hint = f"`{self.prog} --help` lists what it takes"
+        if "--password" in message:
+            hint = (
+                "a password is never a flag (it would stay in shell history and ps): set "
+                "PY_RELEASE_PASSWORD or INPUT_PASSWORD; " + hint
+            )
+        raise UsageError(f"{self.prog}: {message}", hint)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="py-release",
         description="Build, check and publish a Python project. Inputs come from flags or "
         "INPUT_<NAME> variables; the password only from INPUT_PASSWORD or PY_RELEASE_PASSWORD.",
@@ -309,10 +335,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         arguments.insert(0, "publish")
     try:
         args = build_parser().parse_args(arguments)
-    except SystemExit as exit_:
-        return int(exit_.code or 0) and EXIT_BUG
-    try:
-        return COMMANDS[args.command](args, environ, reporter)
+        with libraries_logging_to(reporter):
+            return COMMANDS[args.command](args, environ, reporter)
+    except SystemExit as exit_:  # --help and --version
+        return int(exit_.code or 0) and EXIT_USER
     except ReleaseError as error:
         reporter.fail(error.message, f"{error.hint}\nmore: {troubleshooting_url(error)}")
         return EXIT_USER

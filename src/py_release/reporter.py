@@ -8,6 +8,7 @@ every known secret with ``***`` in whatever they print, as a second line of defe
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -134,3 +135,39 @@ def reporter_from_environ(environ: Mapping[str, str], *, verbose: bool) -> Repor
             echo_summary=environ.get("ACT") == "true",
         )
     return TerminalReporter(verbose=verbose)
+
+
+class LogBridge(logging.Handler):
+    """Sends the log records of the libraries we call (urllib3's retries, sigstore, pypi-simple)
+    and Python's warnings through the reporter: otherwise Python prints them to stderr as they
+    are, outside the reporter's redaction and escaping, and they can carry an index's words."""
+
+    def __init__(self, reporter: Reporter) -> None:
+        super().__init__(logging.WARNING)
+        self._reporter = reporter
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = str(record.msg)
+        self._reporter.detail(f"{record.name}: {message}")
+
+
+@contextmanager
+def libraries_logging_to(reporter: Reporter) -> Iterator[None]:
+    """For the block, library log records and warnings go through ``reporter``."""
+    bridge = LogBridge(reporter)
+    root = logging.getLogger()
+    # twine's "Received 500 ... Retry 1 of 1" repeats what our uploader says about the attempt.
+    twine = logging.getLogger("twine")
+    twine_level = twine.level
+    twine.setLevel(logging.ERROR)
+    root.addHandler(bridge)
+    logging.captureWarnings(True)
+    try:
+        yield
+    finally:
+        logging.captureWarnings(False)
+        root.removeHandler(bridge)
+        twine.setLevel(twine_level)

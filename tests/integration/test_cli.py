@@ -9,6 +9,7 @@ import pytest
 
 from tests.helpers import SAMPLE_PROJECT, run_cli
 from tests.pypiserver import PypiServer
+from tests.secrets_registry import register_secret
 
 
 def test_check_passes_good_files(packages_dir: Path, tmp_path: Path) -> None:
@@ -49,13 +50,29 @@ def test_check_refuses_a_local_version_for_pypi_only(packages_dir: Path, tmp_pat
     [
         pytest.param(["--version"], 0, id="version"),
         pytest.param(["--help"], 0, id="help"),
-        pytest.param(["publish", "--no-such-flag"], 2, id="unknown flag"),
-        pytest.param(["frobnicate"], 2, id="unknown command"),
-        pytest.param(["check"], 2, id="check without paths"),
+        pytest.param(["publish", "--no-such-flag"], 1, id="unknown flag"),
+        pytest.param(["frobnicate"], 1, id="unknown command"),
+        pytest.param(["check"], 1, id="check without paths"),
     ],
 )
-def test_usage_errors_exit_2(args: list[str], code: int, tmp_path: Path) -> None:
-    assert run_cli(args, tmp_path, actions=False).returncode == code
+def test_usage_errors_exit_1_with_a_hint(args: list[str], code: int, tmp_path: Path) -> None:
+    run = run_cli(args, tmp_path, actions=False)
+    assert run.returncode == code
+    if code:
+        assert "error: py-release" in run.stderr
+        assert "--help` lists what it takes" in run.stderr
+        assert "Traceback" not in run.log
+
+
+def test_a_password_flag_is_refused_without_echoing_its_value(tmp_path: Path) -> None:
+    register_secret("hunter2-not-for-the-log")
+    run = run_cli(["publish", "--password", "hunter2-not-for-the-log", "--x=also-hidden"],
+                  tmp_path)  # fmt: skip
+    assert run.returncode == 1
+    assert "unrecognized arguments: --password, --x (their values are not shown)" in run.stderr
+    assert "hint: a password is never a flag" in run.stderr
+    assert "hunter2-not-for-the-log" not in run.log
+    assert "also-hidden" not in run.log
 
 
 def test_password_from_py_release_password_on_a_laptop(

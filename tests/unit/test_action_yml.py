@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from py_release.cli import build_parser
+from py_release.cli import UsageError, build_parser
 from py_release.config import env_key
 from py_release.inputs import INPUTS, INPUTS_BY_NAME, InputSpec
 from py_release.plan import Record
@@ -134,7 +134,7 @@ def test_every_input_but_the_password_has_a_cli_flag() -> None:
     for spec in INPUTS:
         argv = ["publish", f"--{spec.name}", "value"]
         if spec.kind == "secret":
-            with pytest.raises(SystemExit):
+            with pytest.raises(UsageError):
                 parser.parse_args(argv)
         else:
             args = parser.parse_args(argv)

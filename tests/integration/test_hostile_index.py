@@ -1,0 +1,72 @@
+"""An index's words are text: a hostile index's reason phrases, bodies and listed hashes reach
+the log and the summary as text, never as workflow commands or Markdown, and the run fails
+with the index's reason named."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import cmarkgfm
+from cmarkgfm.cmark import Options
+
+from tests.helpers import CliRun, run_cli
+from tests.hostile_index import COMMANDS, HostileIndex, hostile_index
+from tests.workflow_commands import unintended
+
+PASSWORD = "hostile-index-password-4d2c"
+
+
+def _publish(index: HostileIndex, packages: Path, tmp_path: Path) -> CliRun:
+    return run_cli(
+        ["publish", "--repository-url", index.upload_url, "--user", "uploader",
+         "--packages-dir", str(packages), "--attestations", "false", "--doctor", "off",
+         "--concurrency", "1"],
+        tmp_path,
+        {"INPUT_PASSWORD": PASSWORD},
+    )  # fmt: skip
+
+
+def _assert_text_only(run: CliRun) -> None:
+    assert unintended(run.stdout, {PASSWORD}) == []
+    assert unintended(run.stderr, {PASSWORD}) == []
+    rendered = cmarkgfm.github_flavored_markdown_to_html(
+        run.summary, options=Options.CMARK_OPT_UNSAFE
+    )
+    assert "<img" not in rendered
+    assert "evil.example" not in "".join(
+        part.split('"')[0] for part in rendered.split('href="')[1:]
+    )
+
+
+def test_a_refusal_full_of_commands_is_shown_as_text(packages_dir: Path, tmp_path: Path) -> None:
+    with hostile_index() as index:
+        index.upload_answer = (400, "Bad ::add-mask::1.0.0 ##[add-mask]x", COMMANDS)
+        run = _publish(index, packages_dir, tmp_path)
+
+    assert run.returncode == 1, run.log
+    assert "the index refused" in run.stderr
+    assert "add-mask" in run.stderr  # the index's words are there, as text
+    _assert_text_only(run)
+    assert run.outputs["version"] == "1.0.0"
+
+
+def test_listed_hashes_full_of_commands_are_shown_as_text(
+    packages_dir: Path, tmp_path: Path
+) -> None:
+    files = sorted(packages_dir.iterdir())
+    with hostile_index() as index:
+        index.listing = {
+            "meta": {"api-version": "1.0"},
+            "name": "py-release-sample",
+            "files": [
+                {"filename": f.name, "url": f"{index.url}files/{f.name}",
+                 "hashes": {"sha256": COMMANDS + hashlib.sha256(f.read_bytes()).hexdigest()}}
+                for f in files
+            ],
+        }  # fmt: skip
+        run = _publish(index, packages_dir, tmp_path)
+
+    assert run.returncode == 1, run.log
+    assert "the index does not serve what was uploaded" in run.stderr
+    _assert_text_only(run)
