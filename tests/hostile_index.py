@@ -38,10 +38,10 @@ def hostile_index() -> Iterator[HostileIndex]:
     state = HostileIndex()
 
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if state.listing is None or not state.posts:
                 self.send_response(404)
                 self.end_headers()
@@ -53,7 +53,7 @@ def hostile_index() -> Iterator[HostileIndex]:
             self.end_headers()
             self.wfile.write(body)
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             self.rfile.read(length)
             state.posts.append(self.path)
