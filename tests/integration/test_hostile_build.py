@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.helpers import run_cli
+from tests.helpers import copy_sample, run_cli
 from tests.pypiserver import PypiServer
 from tests.secrets_registry import assert_no_secrets, register_secret
 from tests.unit.artefacts import NAME, VERSION, dist_stem, make_sdist, make_wheel
@@ -117,3 +117,24 @@ def test_the_build_runs_without_any_credential_and_the_release_still_goes_throug
         f"{dist_stem(NAME, VERSION)}.tar.gz",
         f"{dist_stem(NAME, VERSION)}-py3-none-any.whl",
     }
+
+
+def test_a_credentials_file_in_the_checkout_never_reaches_the_index(
+    pypiserver: PypiServer, tmp_path: Path
+) -> None:
+    project = copy_sample(tmp_path)
+    # What google-github-actions/auth leaves in the workspace by default.
+    (project / "gha-creds-5d1e2f.json").write_text('{"type": "external_account"}\n')
+
+    run = run_cli(
+        ["publish", "--project-dir", str(project), "--packages-dir", str(tmp_path / "dist"),
+         "--repository-url", pypiserver.url, "--user", pypiserver.user, "--build", "true",
+         "--attestations", "false", "--doctor", "off"],
+        tmp_path,
+        {"INPUT_PASSWORD": pypiserver.password.reveal()},
+    )  # fmt: skip
+
+    assert run.returncode == 1, run.log
+    assert "gha-creds-5d1e2f.json is a credentials file by its name" in run.stderr
+    assert "hint: take it out of the distribution" in run.stderr
+    assert list(pypiserver.packages.iterdir()) == []

@@ -16,6 +16,7 @@ from py_release.distributions.files import DistFile
 from py_release.distributions.integrity import check_sdist, check_wheel
 from py_release.distributions.pypi_files import archive_problems, file_problems
 from py_release.distributions.pypi_metadata import form_metadata
+from py_release.distributions.secret_files import secret_problems
 from py_release.distributions.upload_form import TwineRefusal, upload_form
 from py_release.distributions.version import is_local, tag_matches
 from py_release.errors import CheckFailed, Problem
@@ -105,7 +106,7 @@ def _one_dist(dist: DistFile, options: CheckOptions) -> tuple[CheckedDist | None
     license_files = [str(path) for path in metadata.license_files or []] if metadata else []
     pypi_problems = file_problems(dist, metadata, license_files, archive)
     if not archive:
-        problems += _installer_problems(dist)
+        problems += _installer_problems(dist) + secret_problems(dist)
     problems += pypi_problems + metadata_problems
     if options.verify_metadata != "false":
         problems += description_problems(dist.name, form)
@@ -204,6 +205,7 @@ def check_distributions(dists: Sequence[DistFile], options: CheckOptions) -> Che
     warnings = [p for p in found if p.severity == "warning"]
     problems = [p for p in found if p.severity == "error"]
     if options.verify_metadata == "strict":
+        strict = [w for w in warnings if w.by == "twine"]
         problems += [
             replace(
                 w,
@@ -211,9 +213,9 @@ def check_distributions(dists: Sequence[DistFile], options: CheckOptions) -> Che
                 by="release",
                 message=f"verify-metadata is strict, and twine check --strict warns: {w.message}",
             )
-            for w in warnings
+            for w in strict
         ]
-        warnings = []
+        warnings = [w for w in warnings if w.by != "twine"]
     return CheckReport(tuple(checked), tuple(problems), tuple(warnings))
 
 
