@@ -50,6 +50,7 @@ class Config:
     print_hash: bool = parsed_default("print-hash")
     attestations: bool = parsed_default("attestations")
     dry_run: AutoBool = parsed_default("dry-run")
+    allow_untrusted_events: bool = parsed_default("allow-untrusted-events")
     build: BuildChoice = parsed_default("build")
     project_dir: Path = parsed_default("project-dir")
     check_tag: AutoBool = parsed_default("check-tag")

@@ -8,6 +8,7 @@ import re
 from py_release.config import Config
 from py_release.distributions.files import DistKind, scan_packages_dir
 from py_release.environment import Environment
+from py_release.errors import ReleaseError
 from py_release.github.context import GitHubContext
 from py_release.github.release import require_release_prerequisites
 from py_release.index.credentials import StaticCredentials
@@ -15,9 +16,26 @@ from py_release.index.repositories import PYPI_UPLOAD_URL, TESTPYPI_UPLOAD_URL
 from py_release.plan import Decision, Plan, Record
 
 
+class UntrustedEventError(ReleaseError):
+    """A run whose code or data a fork can control (pull_request_target, workflow_run, a pull
+    request from a fork) was asked to publish. Fix: publish on tags, releases or
+    workflow_dispatch; only if you are sure, set ``allow-untrusted-events: true``."""
+
+
 def decide_dry_run(config: Config, context: GitHubContext) -> tuple[bool, str]:
     if config.dry_run == "true":
         return True, "dry-run is true"
+    untrusted = context.untrusted_event
+    if untrusted and not config.allow_untrusted_events:
+        if config.dry_run == "false":
+            raise UntrustedEventError(
+                f"dry-run is false, but {untrusted}: publishing from it would let a fork "
+                "decide what is released",
+                "publish on tag pushes, releases or workflow_dispatch, and leave pull "
+                "requests to dry-run: auto; if this workflow really must publish from this "
+                "event, set allow-untrusted-events: true",
+            )
+        return True, f"dry-run is auto and {untrusted}"
     if config.dry_run == "false":
         return False, "dry-run is false"
     if context.is_pull_request:
@@ -67,6 +85,8 @@ def decide_index(config: Config, context: GitHubContext) -> tuple[str, str]:
 
 def decide(config: Config, context: GitHubContext, *, has_dists: bool) -> Decision:
     dry_run, dry_run_reason = decide_dry_run(config, context)
+    if not dry_run and context.untrusted_event:
+        dry_run_reason += f"; allow-untrusted-events is true, though {context.untrusted_event}"
     upload_url, index_reason = decide_index(config, context)
     build, build_reason = decide_build(config, has_dists)
     return Decision(
@@ -88,6 +108,12 @@ def decide_stage(record: Record, env: Environment) -> Plan:
     decision = decide(config, env.context, has_dists=bool(contents.dists))
     mode = "dry run" if decision.dry_run else "release"
     env.reporter.info(f"mode: {mode} ({decision.dry_run_reason})")
+    if not decision.dry_run and env.context.untrusted_event:
+        env.reporter.warning(
+            f"publishing although {env.context.untrusted_event} (allow-untrusted-events is "
+            "true): a fork can change what this run releases",
+            title="untrusted event",
+        )
     for note in config.sandbox.notes():
         env.reporter.info(note)
     env.reporter.info(f"index: {decision.index.display} ({decision.index_reason})")

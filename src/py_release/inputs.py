@@ -137,6 +137,15 @@ INPUTS: tuple[InputSpec, ...] = (
         "and merge_group events.",
         parse=parse_auto_bool,
     ),
+    InputSpec(
+        "allow-untrusted-events",
+        "false",
+        "bool",
+        "Publish from events that run code or data a fork controls (pull_request_target, "
+        "workflow_run, a pull request from a fork). Off: such runs are dry runs, and "
+        "dry-run: false there is an error.",
+        parse=parse_bool,
+    ),
     _choice(
         "build",
         "auto",

@@ -161,3 +161,64 @@ def test_host() -> None:
 def test_project_url_uses_the_normalised_name(upload_url: str, project_url: str) -> None:
     info: IndexInfo = index_info(upload_url)
     assert info.project_url("Py_Release.Sample", "1.0.0") == project_url
+
+
+UNTRUSTED = [
+    GitHubContext(event_name="pull_request_target"),
+    GitHubContext(event_name="workflow_run"),
+    GitHubContext(event_name="pull_request", pull_request_from_fork=True),
+]
+
+
+@pytest.mark.parametrize("context", UNTRUSTED, ids=lambda c: str(c.event_name))
+def test_an_untrusted_event_never_publishes_unless_allowed(context: GitHubContext) -> None:
+    from py_release.decide import UntrustedEventError
+
+    # auto: a dry run, whatever the credentials.
+    password = Secret("pypi-secret")
+    decided, reason = decide_dry_run(Config(password=password), context)
+    assert decided is True
+    assert reason.startswith("dry-run is auto and ")
+    # false: refused, naming the input that would allow it.
+    with pytest.raises(UntrustedEventError) as refused:
+        decide_dry_run(Config(dry_run="false", password=password), context)
+    assert "allow-untrusted-events: true" in refused.value.hint
+    # allowed: it publishes, and says why it was allowed.
+    allowed = decide(Config(dry_run="false", allow_untrusted_events=True), context, has_dists=True)
+    assert allowed.dry_run is False
+    assert "allow-untrusted-events is true, though" in allowed.dry_run_reason
+
+
+def test_a_pull_request_from_the_same_repository_may_publish_when_asked() -> None:
+    decided, _ = decide_dry_run(Config(dry_run="false"), GitHubContext(event_name="pull_request"))
+    assert decided is False
+
+
+@pytest.mark.parametrize(
+    ("payload", "fork"),
+    [
+        (b'{"pull_request": {"head": {"repo": {"fork": true}}}}', True),
+        (b'{"pull_request": {"head": {"repo": {"full_name": "me/x"}}, '
+         b'"base": {"repo": {"full_name": "org/x"}}}}', True),
+        (b'{"pull_request": {"head": {"repo": {"full_name": "org/x"}}, '
+         b'"base": {"repo": {"full_name": "org/x"}}}}', False),
+        (b'{"pull_request": "not an object"}', False),
+        (b"[1, 2]", False),
+        (b"\xff\xfe not utf-8", False),
+    ],
+)  # fmt: skip
+def test_the_event_payload_is_read_defensively(payload: bytes, fork: bool, tmp_path: Path) -> None:
+    from py_release.github.context import load_context
+
+    event = tmp_path / "event.json"
+    event.write_bytes(payload)
+    context = load_context({"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event)})
+    assert context.pull_request_from_fork is fork
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "/", "/nonexistent/event.json"])
+def test_an_event_path_that_is_not_a_file_is_no_event(path: str) -> None:
+    from py_release.github.context import load_context
+
+    context = load_context({"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": path})
+    assert context.pull_request_from_fork is False

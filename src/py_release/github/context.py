@@ -54,21 +54,58 @@ class GitHubContext:
     def is_pull_request(self) -> bool:
         return self.event_name in PULL_REQUEST_EVENTS
 
+    @property
+    def untrusted_event(self) -> str:
+        """Why this run's code or data may be a fork's (empty when it is not): such a run
+        never publishes unless allow-untrusted-events says so."""
+        if self.event_name in ("pull_request_target", "workflow_run"):
+            return (
+                f"{self.event_name} runs with this repository's permissions on code or data "
+                "a fork can control"
+            )
+        if self.is_pull_request and self.pull_request_from_fork:
+            return "this is a pull request from a fork"
+        return ""
+
+
+# GitHub's webhook payloads are capped at 25 MB; anything larger is not an event.
+_EVENT_LIMIT = 25 * 1024 * 1024
+
 
 def _load_event(path: str | None) -> dict[str, Any]:
+    """The event payload, or {} when it cannot be one: not a regular file (a device, a
+    folder), too large, not JSON, not an object."""
     if not path:
         return {}
     try:
-        payload = json.loads(Path(path).read_text(encoding="utf-8"))
+        event_file = Path(path)
+        if not event_file.is_file():
+            return {}
+        with event_file.open("rb") as stream:
+            data = stream.read(_EVENT_LIMIT + 1)
+        if len(data) > _EVENT_LIMIT:
+            return {}
+        payload = json.loads(data.decode("utf-8"))
     except (OSError, ValueError):
         return {}
     return payload if isinstance(payload, dict) else {}
 
 
 def _is_fork(event: Mapping[str, Any]) -> bool:
-    head = event.get("pull_request", {}).get("head", {})
-    repo = head.get("repo") if isinstance(head, dict) else None
-    return bool(isinstance(repo, dict) and repo.get("fork"))
+    """Whether the pull request's head is in another repository than its base."""
+    pull_request = event.get("pull_request")
+    if not isinstance(pull_request, dict):
+        return False
+    head, base = pull_request.get("head"), pull_request.get("base")
+    head_repo = head.get("repo") if isinstance(head, dict) else None
+    base_repo = base.get("repo") if isinstance(base, dict) else None
+    if not isinstance(head_repo, dict):
+        return False
+    if head_repo.get("fork"):
+        return True
+    if isinstance(base_repo, dict) and head_repo.get("full_name") and base_repo.get("full_name"):
+        return bool(head_repo["full_name"] != base_repo["full_name"])
+    return False
 
 
 def load_context(environ: Mapping[str, str]) -> GitHubContext:
