@@ -44,6 +44,12 @@ def _add_input_flags(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(flag, metavar="VALUE", help=help_text)
 
 
+class FileCommandError(ReleaseError):
+    """The step outputs or the job summary could not be written (``GITHUB_OUTPUT`` or
+    ``GITHUB_STEP_SUMMARY`` is not a writable file). The run's own result is in the log.
+    Fix: leave the runner's file-command variables as the runner set them."""
+
+
 class UsageError(ReleaseError):
     """The command line itself is wrong: an unknown command or flag, or a flag's value.
     Fix: ``py-release --help`` (or ``py-release COMMAND --help``) lists what each takes."""
@@ -336,7 +342,15 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     try:
         args = build_parser().parse_args(arguments)
         with libraries_logging_to(reporter):
-            return COMMANDS[args.command](args, environ, reporter)
+            code = COMMANDS[args.command](args, environ, reporter)
+        if reporter.write_failures and code == EXIT_OK:
+            raise FileCommandError(
+                "the run finished, but its results could not all be written: "
+                + "; ".join(reporter.write_failures),
+                "GITHUB_OUTPUT and GITHUB_STEP_SUMMARY are the runner's files: a step that "
+                "changes or removes them breaks the steps after it; the log above has the run",
+            )
+        return code
     except SystemExit as exit_:  # --help and --version
         return int(exit_.code or 0) and EXIT_USER
     except ReleaseError as error:

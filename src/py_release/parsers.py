@@ -70,7 +70,7 @@ def parse_auto_bool(spec_name: str, raw: str) -> AutoBool:
 
 
 def parse_size(spec_name: str, raw: str) -> int:
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", raw)
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*", raw)
     unit = match.group(2).lower() if match else ""
     if not match or unit not in _SIZE_UNITS:
         raise InputError(
@@ -93,7 +93,8 @@ MAX_CONCURRENCY = 32
 
 def parse_count(spec_name: str, raw: str) -> int:
     text = raw.strip()
-    if not text.isdigit() or not 1 <= int(text) <= MAX_CONCURRENCY:
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if not re.fullmatch(r"[0-9]{1,6}", text) or not 1 <= int(text) <= MAX_CONCURRENCY:
         raise InputError(
             spec_name,
             f"'{raw}' is not a whole number from 1 to {MAX_CONCURRENCY}",

@@ -21,6 +21,8 @@ from py_release.secrets import Secret
 
 class Reporter(Protocol):
     verbose: bool
+    # Step outputs or summary that could not be written (file commands), each named once.
+    write_failures: list[str]
 
     def mask(self, secret: Secret) -> None:
         """Announce a secret before it is used, so the runner hides it from every log line."""
@@ -72,6 +74,7 @@ class TerminalReporter(Redacting):
         self._out = out
         self._err = err
         self.outputs: dict[str, str] = {}
+        self.write_failures: list[str] = []
         self.color = "NO_COLOR" not in os.environ and (err or sys.stderr).isatty()
 
     @property

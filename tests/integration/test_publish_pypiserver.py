@@ -316,3 +316,27 @@ def test_a_real_project_from_pypi_releases_and_installs_back(
     assert on_index(pypiserver) == {"idna-3.10.tar.gz", "idna-3.10-py3-none-any.whl"}
     assert install_back(pypiserver, tmp_path, "idna") == "3.10"
     assert requests.get(f"{pypiserver.simple_url}idna/", timeout=10).status_code == 200
+
+
+def test_unwritable_file_commands_are_named_and_the_upload_still_reported(
+    pypiserver: PypiServer, packages_dir: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "outputs-dir").mkdir()
+    run = run_cli(
+        ["publish", "--repository-url", pypiserver.url, "--user", pypiserver.user,
+         "--packages-dir", str(packages_dir), "--attestations", "false"],
+        tmp_path,
+        {"INPUT_PASSWORD": pypiserver.password.reveal(),
+         "GITHUB_OUTPUT": str(tmp_path / "outputs-dir"),
+         "GITHUB_STEP_SUMMARY": str(tmp_path / "missing" / "summary.md")},
+    )  # fmt: skip
+
+    assert run.returncode == 1, run.log
+    assert "Traceback" not in run.log
+    assert on_index(pypiserver) == SAMPLE_FILES
+    assert f"cannot write the step outputs to {tmp_path / 'outputs-dir'}: Is a directory" in (
+        run.stderr
+    )
+    assert "cannot write the job summary to" in run.stderr
+    assert "hint: GITHUB_OUTPUT and GITHUB_STEP_SUMMARY are the runner's files" in run.stderr
+    assert "## 📦 py-release: py-release-sample 1.0.0 released" in run.stdout

@@ -36,6 +36,13 @@ BAD_INPUTS: list[tuple[str, Bad]] = [
         "verify-metadata-maybe",
         Bad("verify-metadata", {"INPUT_VERIFY-METADATA": "maybe"}, says="maybe"),
     ),
+    ("concurrency-superscript", Bad("concurrency", {"INPUT_CONCURRENCY": "\u00b2"})),
+    ("concurrency-arabic-digit", Bad("concurrency", {"INPUT_CONCURRENCY": "\u0663"})),
+    ("max-file-size-arabic-digit", Bad("max-file-size", {"INPUT_MAX-FILE-SIZE": "\u0663MiB"})),
+    (
+        "allow-untrusted-events-maybe",
+        Bad("allow-untrusted-events", {"INPUT_ALLOW-UNTRUSTED-EVENTS": "maybe"}),
+    ),
     ("skip-existing-ture", Bad("skip-existing", {"INPUT_SKIP-EXISTING": "ture"}, says="ture")),
     ("verbose-2", Bad("verbose", {"INPUT_VERBOSE": "2"}, says="'2'")),
     ("print-hash-on", Bad("print-hash", {"INPUT_PRINT-HASH": "on"}, says="'on'")),

@@ -47,6 +47,22 @@ class ActionsReporter(Redacting):
         self.summary_path = summary_path
         # act never renders the step summary, so under act we print it to the log as well.
         self.echo_summary = echo_summary
+        self.write_failures: list[str] = []
+
+    def _append(self, path: Path, text: str, what: str) -> bool:
+        """Append to a file-command file; a failure is named once (as an annotation, since the
+        step's outputs are what is missing) and remembered, never raised: the run's result is
+        still reported."""
+        try:
+            with path.open("a", encoding="utf-8", newline="") as stream:
+                stream.write(text)
+        except OSError as exc:
+            note = f"cannot write {what} to {path}: {exc.strerror or type(exc).__name__}"
+            if note not in self.write_failures:
+                self.write_failures.append(note)
+                self._annotate("error", note, "file command")
+            return False
+        return True
 
     def mask(self, secret: Secret) -> None:
         if not secret:
@@ -97,16 +113,13 @@ class ActionsReporter(Redacting):
             return
         # A heredoc with a random delimiter, so a value can hold newlines and '=' safely.
         entry = prepare_key_value_message(name, self.redact(value))
-        with self.output_path.open("a", encoding="utf-8", newline="") as outputs:
-            outputs.write(entry + os.linesep)
+        self._append(self.output_path, entry + os.linesep, "the step outputs")
 
     def write_summary(self, markdown: str) -> None:
         text = fit_summary(self.redact(markdown))
-        if self.summary_path is not None:
-            with self.summary_path.open("a", encoding="utf-8") as summary:
-                summary.write(text)
-                if not text.endswith("\n"):
-                    summary.write("\n")
-        if self.echo_summary or self.summary_path is None:
+        written = self.summary_path is not None and self._append(
+            self.summary_path, text if text.endswith("\n") else text + "\n", "the job summary"
+        )
+        if self.echo_summary or not written:
             with self.group("Job summary (act does not show summaries)"):
                 self.info(text)
