@@ -331,6 +331,16 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Mapping[str, str], Reporter], 
 }
 
 
+def _raise_for_write_failures(reporter: Reporter) -> None:
+    if reporter.write_failures:
+        raise FileCommandError(
+            "the run finished, but its results could not all be written: "
+            + "; ".join(reporter.write_failures),
+            "GITHUB_OUTPUT and GITHUB_STEP_SUMMARY are the runner's files: a step that "
+            "changes or removes them breaks the steps after it; the log above has the run",
+        )
+
+
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     environ = os.environ if environ is None else environ
     reporter = reporter_from_environ(environ, verbose=True)
@@ -343,14 +353,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         args = build_parser().parse_args(arguments)
         with libraries_logging_to(reporter):
             code = COMMANDS[args.command](args, environ, reporter)
-        if reporter.write_failures and code == EXIT_OK:
-            raise FileCommandError(
-                "the run finished, but its results could not all be written: "
-                + "; ".join(reporter.write_failures),
-                "GITHUB_OUTPUT and GITHUB_STEP_SUMMARY are the runner's files: a step that "
-                "changes or removes them breaks the steps after it; the log above has the run",
-            )
-        return code
+        if code == EXIT_OK:
+            _raise_for_write_failures(reporter)
     except SystemExit as exit_:  # --help and --version
         return int(exit_.code or 0) and EXIT_USER
     except ReleaseError as error:
@@ -366,3 +370,4 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             title="py-release bug",
         )
         return EXIT_BUG
+    return code
