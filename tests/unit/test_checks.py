@@ -679,3 +679,21 @@ def test_cli_check_reports_every_problem_with_exit_1(
     assert "holds 2 versions" in err
     assert "\nhint: " in err
     assert "Traceback" not in out + err
+
+
+def test_a_metadata_bomb_is_refused_unread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import py_release.distributions.check as check_module
+    from tests.unit.artefacts import metadata_text
+
+    def never(dist: DistFile) -> object:
+        raise AssertionError("the metadata of a bomb must not be read")
+
+    monkeypatch.setattr(check_module, "upload_form", never)
+    body = "A" * (17 * 1024 * 1024)  # 17 MiB that deflate to a few KiB
+    wheel = make_wheel(tmp_path, metadata=metadata_text() + body)
+
+    report = check_distributions([DistFile(wheel)], CheckOptions())
+
+    (problem,) = report.problems
+    assert "dist-info/METADATA unpacks to 17,8" in problem.message
+    assert "not read" in problem.message

@@ -14,7 +14,11 @@ from py_release.config import AutoBool, MetadataCheck
 from py_release.distributions.description import description_problems
 from py_release.distributions.files import DistFile
 from py_release.distributions.integrity import check_sdist, check_wheel
-from py_release.distributions.pypi_files import archive_problems, file_problems
+from py_release.distributions.pypi_files import (
+    archive_problems,
+    file_problems,
+    oversized_metadata,
+)
 from py_release.distributions.pypi_metadata import form_metadata
 from py_release.distributions.secret_files import secret_problems
 from py_release.distributions.upload_form import TwineRefusal, upload_form
@@ -90,6 +94,10 @@ def _one_dist(dist: DistFile, options: CheckOptions) -> tuple[CheckedDist | None
                 "set max-file-size to it",
             )
         )
+    # twine and the rules below read the metadata whole: a bomb is refused unread.
+    bomb = oversized_metadata(dist)
+    if bomb:
+        return None, problems + file_problems(dist, None, [], bomb)
     # PyPI reads a file only once it is the archive it claims to be; so do installers.
     archive = archive_problems(dist)
     try:

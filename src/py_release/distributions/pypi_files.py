@@ -196,6 +196,41 @@ def archive_problems(dist: DistFile) -> list[Problem]:
     return [_pypi(dist.name, f"Invalid distribution file. {reason}")] if reason else []
 
 
+# Far above any real METADATA or PKG-INFO (a long README is a few hundred KiB): a larger one
+# is a decompression bomb that twine, and anything else reading metadata, would read whole.
+METADATA_LIMIT = 16 * _MIB
+
+
+def oversized_metadata(dist: DistFile) -> list[Problem]:
+    """A refusal when the file's METADATA or PKG-INFO unpacks to more than METADATA_LIMIT,
+    decided from the archive's headers alone."""
+    try:
+        if dist.kind == "wheel" or dist.name.endswith(".zip"):
+            with zipfile.ZipFile(dist.path) as archive:
+                sizes = [(i.filename, i.file_size) for i in archive.infolist()]
+        else:
+            with tarfile.open(dist.path, "r:gz") as archive:
+                sizes = [(m.name, m.size) for m in archive.getmembers()]
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError):
+        return []  # archive_problems says why
+    for name, size in sizes:
+        is_metadata = (
+            name.endswith(".dist-info/METADATA")
+            or name.count("/") == 1
+            and (name.endswith("/PKG-INFO"))
+        )
+        if is_metadata and size > METADATA_LIMIT:
+            return [
+                Problem(
+                    dist.name,
+                    f"{name} unpacks to {size:,} bytes, over {METADATA_LIMIT:,}: not read",
+                    "a metadata file this large is not a real one: rebuild the distribution "
+                    "(a README of this size does not belong in the long description either)",
+                )
+            ]
+    return []
+
+
 def _is_tar(path: os.PathLike[str]) -> bool:
     try:
         return tarfile.is_tarfile(path)
