@@ -216,8 +216,8 @@ def oversized_metadata(dist: DistFile) -> list[Problem]:
     for name, size in sizes:
         is_metadata = (
             name.endswith(".dist-info/METADATA")
-            or name.count("/") == 1
-            and (name.endswith("/PKG-INFO"))
+            or (name.count("/") == 1
+            and (name.endswith("/PKG-INFO")))
         )
         if is_metadata and size > METADATA_LIMIT:
             return [
