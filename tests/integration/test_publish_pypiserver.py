@@ -340,3 +340,24 @@ def test_unwritable_file_commands_are_named_and_the_upload_still_reported(
     assert "cannot write the job summary to" in run.stderr
     assert "hint: GITHUB_OUTPUT and GITHUB_STEP_SUMMARY are the runner's files" in run.stderr
     assert "## 📦 py-release: py-release-sample 1.0.0 released" in run.stdout
+
+
+@pytest.mark.parametrize("kind", ["folder", "link"])
+def test_a_folder_or_link_named_like_a_built_file_is_refused_before_the_build_lands(
+    kind: str, pypiserver: PypiServer, tmp_path: Path
+) -> None:
+    project = copy_sample(tmp_path)
+    packages = tmp_path / "dist"
+    packages.mkdir()
+    blocker = packages / "py_release_sample-1.0.0-py3-none-any.whl"
+    if kind == "folder":
+        (blocker / "py_release_sample-1.0.0-py3-none-any.whl").mkdir(parents=True)
+    else:
+        blocker.symlink_to(tmp_path / "elsewhere.whl")
+
+    run = publish(pypiserver, packages, tmp_path, "--project-dir", str(project), "--build", "auto")
+
+    assert run.returncode == 1, run.log
+    assert "Traceback" not in run.log
+    assert f"{blocker} is a folder or a link" in run.stderr
+    assert on_index(pypiserver) == set()

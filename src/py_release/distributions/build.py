@@ -213,7 +213,8 @@ def build_stage(plan: Plan, env: Environment) -> Plan:
 def _build_into(folder: Path, kinds: Sequence[BuildKind], env: Environment) -> tuple[DistFile, ...]:
     """Build in a scratch folder, then move the results into ``folder``: a failed build
     leaves packages-dir as it was."""
-    others = scan_packages_dir(folder).dists
+    contents = scan_packages_dir(folder)
+    others = contents.dists
     with tempfile.TemporaryDirectory(prefix="py-release-out-") as scratch:
         built = build_distributions(
             env.config.project_dir,
@@ -222,7 +223,24 @@ def _build_into(folder: Path, kinds: Sequence[BuildKind], env: Environment) -> t
             log=env.reporter.info,
             kinds=kinds,
         )
+        if folder.exists() and not folder.is_dir():
+            raise NoDistributionsError(
+                f"packages-dir '{folder}' is a file, not a folder",
+                "set packages-dir to a plain folder in the workspace (the default, dist)",
+            )
         folder.mkdir(parents=True, exist_ok=True)
+        in_the_way = [
+            folder / dist.name for dist in built
+            if (folder / dist.name).is_symlink() or ((folder / dist.name).exists()
+            and not (folder / dist.name).is_file())
+        ]  # fmt: skip
+        if in_the_way:
+            raise NoDistributionsError(
+                "the built files cannot be put in packages-dir: "
+                + ", ".join(f"{p} is a folder or a link" for p in in_the_way),
+                "remove them (download-artifact without merge-multiple leaves folders named "
+                "like the files), then run again",
+            )
         placed = []
         for dist in built:
             target = folder / dist.name

@@ -214,10 +214,8 @@ def oversized_metadata(dist: DistFile) -> list[Problem]:
     except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError):
         return []  # archive_problems says why
     for name, size in sizes:
-        is_metadata = (
-            name.endswith(".dist-info/METADATA")
-            or (name.count("/") == 1
-            and (name.endswith("/PKG-INFO")))
+        is_metadata = name.endswith(".dist-info/METADATA") or (
+            name.count("/") == 1 and (name.endswith("/PKG-INFO"))
         )
         if is_metadata and size > METADATA_LIMIT:
             return [
