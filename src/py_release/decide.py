@@ -3,12 +3,10 @@ decisions are pure functions of the inputs and the event."""
 
 from __future__ import annotations
 
-import re
-
 from py_release.config import Config
 from py_release.distributions.files import DistKind, scan_packages_dir
 from py_release.environment import Environment
-from py_release.errors import ReleaseError
+from py_release.errors import InputError, ReleaseError
 from py_release.github.context import GitHubContext
 from py_release.github.release import require_release_prerequisites
 from py_release.index.credentials import StaticCredentials
@@ -71,7 +69,7 @@ def decide_index(config: Config, context: GitHubContext) -> tuple[str, str]:
     if config.repository != "auto":
         return config.repository, "repository is an upload URL"
     tag = context.tag
-    if tag and re.search(config.release_tag_pattern, tag):
+    if tag and _is_release_tag(config.release_tag_pattern, tag):
         return PYPI_UPLOAD_URL, f"repository is auto and tag {tag} is a release tag"
     if context.is_pull_request:
         return TESTPYPI_UPLOAD_URL, "repository is auto and this is a pull request (dry run)"
@@ -81,6 +79,25 @@ def decide_index(config: Config, context: GitHubContext) -> tuple[str, str]:
         else f"{context.event_name or 'this run'} is not for a tag"
     )
     return TESTPYPI_UPLOAD_URL, f"repository is auto and {why}"
+
+
+# A pattern that takes longer than this on a tag (at most a few hundred characters)
+# backtracks without end; the stdlib's re cannot be stopped, the regex module can.
+PATTERN_TIMEOUT = 1.0
+
+
+def _is_release_tag(pattern: str, tag: str) -> bool:
+    import regex
+
+    try:
+        return regex.search(pattern, tag, timeout=PATTERN_TIMEOUT) is not None
+    except TimeoutError:
+        raise InputError(
+            "release-tag-pattern",
+            f"matching it against the tag {tag!r} took over {PATTERN_TIMEOUT:.0f} s: it "
+            "backtracks without end (nested repetition such as (a|aa)+ does)",
+            "simplify it, e.g. ^v[0-9]+\\.[0-9]+\\.[0-9]+$",
+        ) from None
 
 
 def decide(config: Config, context: GitHubContext, *, has_dists: bool) -> Decision:

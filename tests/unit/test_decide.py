@@ -222,3 +222,14 @@ def test_an_event_path_that_is_not_a_file_is_no_event(path: str) -> None:
 
     context = load_context({"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": path})
     assert context.pull_request_from_fork is False
+
+
+def test_a_backtracking_release_tag_pattern_is_an_error_not_a_hang() -> None:
+    from py_release.decide import decide_index
+    from py_release.errors import InputError
+
+    config = Config(repository="auto", release_tag_pattern=r"^(a|aa)+$")
+    with pytest.raises(InputError) as caught:
+        decide_index(config, GitHubContext(ref="refs/tags/" + "a" * 60 + "b"))
+    assert caught.value.input_name == "release-tag-pattern"
+    assert "backtracks without end" in caught.value.message
