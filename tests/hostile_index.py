@@ -27,6 +27,8 @@ class HostileIndex:
     # The JSON listing of the simple API after the first upload (None: 404 until then).
     listing: dict[str, object] | None = None
     posts: list[str] = field(default_factory=list)
+    # Put the request's Authorization header into the refusal, as a careless proxy does.
+    echo_authorization: bool = False
 
     @property
     def upload_url(self) -> str:
@@ -58,6 +60,8 @@ def hostile_index() -> Iterator[HostileIndex]:
             self.rfile.read(length)
             state.posts.append(self.path)
             status, reason, body = state.upload_answer
+            if state.echo_authorization:
+                body = f"you sent: Authorization: {self.headers.get('Authorization')}\n{body}"
             data = body.encode()
             self.send_response(status, reason)
             self.send_header("Content-Type", "text/plain")

@@ -22,7 +22,7 @@ from py_release.index.repositories import PYPI_UPLOAD_URL
 from py_release.inputs import INPUTS
 from py_release.parsers import parse_repository_url
 from py_release.reporter import Reporter, libraries_logging_to, reporter_from_environ
-from py_release.secrets import Secret
+from py_release.secrets import Secret, basic_credentials
 
 EXIT_OK, EXIT_USER, EXIT_BUG = 0, 1, 2
 PASSWORD_VARIABLES = ("INPUT_PASSWORD", "PY_RELEASE_PASSWORD")
@@ -171,10 +171,13 @@ def _environ_with_password(environ: Mapping[str, str]) -> dict[str, str]:
 def _mask_secrets_first(environ: Mapping[str, str], reporter: Reporter) -> None:
     # Before any other output, even before the inputs are validated: an error message about
     # another input must not be the first line the runner sees unmasked.
+    user = environ.get("INPUT_USER", "").strip() or "__token__"
     for name in (*PASSWORD_VARIABLES, *TOKEN_VARIABLES):
         value = environ.get(name, "").strip()
         if value:
             reporter.mask(Secret(value))
+            if name in PASSWORD_VARIABLES:
+                reporter.mask(basic_credentials(user, Secret(value)))
 
 
 def run_publish(args: argparse.Namespace, environ: Mapping[str, str], reporter: Reporter) -> int:
@@ -185,6 +188,8 @@ def run_publish(args: argparse.Namespace, environ: Mapping[str, str], reporter: 
 
     flags = {spec.name: getattr(args, spec.name.replace("-", "_"), None) for spec in INPUTS}
     config = load_config(_environ_with_password(environ), flags)
+    if config.password:  # the user may come from a flag, known only now
+        reporter.mask(basic_credentials(config.user, config.password))
     reporter.verbose = config.verbose
     with requests.Session() as session:
         run_release(

@@ -47,6 +47,9 @@ class Reporter(Protocol):
     def write_summary(self, markdown: str) -> None: ...
 
 
+MIN_REDACTED = 4
+
+
 class Redacting:
     """Replaces every secret it was told of with ``***``: the reporters' second line of
     defence behind ``Secret``."""
@@ -56,7 +59,9 @@ class Redacting:
 
     def _remember(self, secret: Secret) -> None:
         value = secret.reveal()
-        if value:
+        # Replacing every "0" of a password "0" would corrupt every output (the files JSON
+        # among them) and hide nothing: no value this short is a credential worth guessing.
+        if len(value) >= MIN_REDACTED:
             self._secrets.add(value)
 
     def redact(self, text: str) -> str:

@@ -28,3 +28,11 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(self._value)
+
+
+def basic_credentials(user: str, password: Secret) -> Secret:
+    """What HTTP Basic authentication sends for ``user`` and ``password`` (base64 of
+    ``user:password``): an index that echoes the Authorization header echoes this."""
+    import base64
+
+    return Secret(base64.b64encode(f"{user}:{password.reveal()}".encode()).decode("ascii"))

@@ -4,6 +4,7 @@ with the index's reason named."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from pathlib import Path
 
@@ -27,9 +28,16 @@ def _publish(index: HostileIndex, packages: Path, tmp_path: Path) -> CliRun:
     )  # fmt: skip
 
 
+def _masks() -> set[str]:
+    return {PASSWORD} | {
+        base64.b64encode(f"{user}:{PASSWORD}".encode()).decode()
+        for user in ("__token__", "uploader")
+    }
+
+
 def _assert_text_only(run: CliRun) -> None:
-    assert unintended(run.stdout, {PASSWORD}) == []
-    assert unintended(run.stderr, {PASSWORD}) == []
+    assert unintended(run.stdout, _masks()) == []
+    assert unintended(run.stderr, _masks()) == []
     rendered = cmarkgfm.github_flavored_markdown_to_html(
         run.summary, options=Options.CMARK_OPT_UNSAFE
     )
@@ -70,3 +78,18 @@ def test_listed_hashes_full_of_commands_are_shown_as_text(
     assert run.returncode == 1, run.log
     assert "the index does not serve what was uploaded" in run.stderr
     _assert_text_only(run)
+
+
+def test_an_echoed_authorization_header_is_masked(packages_dir: Path, tmp_path: Path) -> None:
+    basic = base64.b64encode(f"uploader:{PASSWORD}".encode()).decode()
+    with hostile_index() as index:
+        index.upload_answer = (400, "Bad Request", "not allowed")
+        index.echo_authorization = True
+        run = _publish(index, packages_dir, tmp_path)
+
+    assert run.returncode == 1, run.log
+    assert "you sent: Authorization: Basic ***" in run.stderr
+    assert f"::add-mask::{basic}" in run.stdout.splitlines()[:3]
+    for text in (run.stderr, run.summary, "\n".join(run.stdout.splitlines()[3:])):
+        assert basic not in text
+        assert PASSWORD not in text

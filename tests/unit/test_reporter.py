@@ -337,3 +337,15 @@ def test_reporter_from_environ(tmp_path: Path) -> None:
     assert isinstance(
         reporter_from_environ({"GITHUB_ACTIONS": "false"}, verbose=True), TerminalReporter
     )
+
+
+def test_a_one_character_password_does_not_corrupt_the_outputs(tmp_path: Path) -> None:
+    import json
+
+    reporter = _actions(tmp_path)
+    reporter.mask(Secret("0"))
+    files = json.dumps([{"name": "x-1.0.0.tar.gz", "size": 1024}])
+    reporter.set_output("files", files)
+
+    written = parse_file_command((tmp_path / "outputs").read_text())
+    assert json.loads(written["files"]) == json.loads(files)
