@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from py_release.errors import InputError, InputErrors
+from py_release.index.repositories import is_loopback
 from py_release.index.sandbox_routes import SandboxRoutes, read_sandbox_routes
 from py_release.inputs import INPUTS, INPUTS_BY_NAME, parsed_default
 from py_release.parsers import AutoBool, BuildChoice, MetadataCheck
@@ -51,6 +53,7 @@ class Config:
     attestations: bool = parsed_default("attestations")
     dry_run: AutoBool = parsed_default("dry-run")
     allow_untrusted_events: bool = parsed_default("allow-untrusted-events")
+    allow_http: bool = parsed_default("allow-http")
     build: BuildChoice = parsed_default("build")
     project_dir: Path = parsed_default("project-dir")
     check_tag: AutoBool = parsed_default("check-tag")
@@ -170,6 +173,30 @@ def _typo_errors(environ: Mapping[str, str], warnings: list[str]) -> list[InputE
     return errors
 
 
+def _plain_http_errors(values: Mapping[str, Any]) -> list[InputError]:
+    """A plain-http upload URL off this machine sends the password in clear: refused unless
+    allow-http says so."""
+    if values.get("allow_http"):
+        return []
+    errors = []
+    for name in ("repository-url", "repository"):
+        url = values.get(field_name(name))
+        if not isinstance(url, str):
+            continue
+        parts = urlsplit(url)
+        if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+            errors.append(
+                InputError(
+                    name,
+                    f"'{url}' is plain http to {parts.hostname}: the password and the files "
+                    "would cross the network unencrypted",
+                    "use the index's https URL; if the network between is yours and http is "
+                    "meant, set allow-http: true",
+                )
+            )
+    return errors
+
+
 def load_config(
     environ: Mapping[str, str], flags: Mapping[str, str | None] | None = None
 ) -> Config:
@@ -197,6 +224,7 @@ def load_config(
                 "use one: repository (pypi, testpypi, auto or a URL) or repository-url",
             )
         )
+    errors += _plain_http_errors(values)
     sandbox, sandbox_errors = read_sandbox_routes(
         environ, trust_config_input=values.get("sigstore_trust_config") is not None
     )

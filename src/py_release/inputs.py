@@ -138,6 +138,14 @@ INPUTS: tuple[InputSpec, ...] = (
         parse=parse_auto_bool,
     ),
     InputSpec(
+        "allow-http",
+        "false",
+        "bool",
+        "Allow a plain http repository-url on a host other than this machine: the password "
+        "and the files then cross the network unencrypted. Loopback is always allowed.",
+        parse=parse_bool,
+    ),
+    InputSpec(
         "allow-untrusted-events",
         "false",
         "bool",

@@ -43,6 +43,18 @@ BAD_INPUTS: list[tuple[str, Bad]] = [
         "allow-untrusted-events-maybe",
         Bad("allow-untrusted-events", {"INPUT_ALLOW-UNTRUSTED-EVENTS": "maybe"}),
     ),
+    (
+        "http-to-a-remote-index",
+        Bad(
+            "repository-url",
+            {"INPUT_REPOSITORY-URL": "http://pypi.example.com/legacy/"},
+            says="plain http to pypi.example.com",
+        ),
+    ),
+    (
+        "http-to-a-remote-repository",
+        Bad("repository", {"INPUT_REPOSITORY": "http://10.0.0.5/legacy/"}, says="unencrypted"),
+    ),
     ("skip-existing-ture", Bad("skip-existing", {"INPUT_SKIP-EXISTING": "ture"}, says="ture")),
     ("verbose-2", Bad("verbose", {"INPUT_VERBOSE": "2"}, says="'2'")),
     ("print-hash-on", Bad("print-hash", {"INPUT_PRINT-HASH": "on"}, says="'on'")),
@@ -490,3 +502,24 @@ def test_each_config_default_is_the_inputs_default_parsed() -> None:
     defaults = Config()
     for spec in INPUTS:
         assert getattr(defaults, field_name(spec.name)) == spec.parse(spec.name, spec.default)
+
+
+@pytest.mark.parametrize(
+    ("url", "allow", "ok"),
+    [
+        ("http://127.0.0.1:8080/", "false", True),
+        ("http://localhost/legacy/", "false", True),
+        ("http://[::1]:9/legacy/", "false", True),
+        ("http://pypi.example.com/legacy/", "true", True),
+        ("https://pypi.example.com/legacy/", "false", True),
+        ("http://pypi.example.com/legacy/", "false", False),
+    ],
+)
+def test_plain_http_only_on_this_machine_unless_allowed(url: str, allow: str, ok: bool) -> None:
+    environ = {"INPUT_REPOSITORY-URL": url, "INPUT_ALLOW-HTTP": allow}
+    if ok:
+        assert load_config(environ).repository_url == url
+    else:
+        with pytest.raises(InputError) as caught:
+            load_config(environ)
+        assert "allow-http: true" in caught.value.hint

@@ -3,6 +3,7 @@ TestPyPI's hosts and URLs; the others import them from here."""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -94,3 +95,13 @@ def index_info(upload_url: str) -> IndexInfo:
     else:
         path += "simple/"
     return IndexInfo(upload_url, urlunsplit((parts.scheme, parts.netloc, path, "", "")), None)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine: localhost, 127.0.0.0/8 or ::1."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

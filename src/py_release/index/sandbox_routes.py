@@ -16,14 +16,13 @@ and the summary name the stand-in.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from py_release.errors import InputError, ReleaseError
-from py_release.index.repositories import IndexInfo, index_info
+from py_release.index.repositories import IndexInfo, index_info, is_loopback
 
 PYPI_VARIABLE = "PY_RELEASE_SANDBOX_PYPI"
 TESTPYPI_VARIABLE = "PY_RELEASE_SANDBOX_TESTPYPI"
@@ -51,14 +50,6 @@ def on_hosted_runner(environ: Mapping[str, str]) -> bool:
     return environ.get("GITHUB_ACTIONS") == "true" and environ.get("ACT") != "true"
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
 
 def _stand_in_url(variable: str, raw: str) -> str:
     hint = (
@@ -74,7 +65,7 @@ def _stand_in_url(variable: str, raw: str) -> str:
         raise SandboxRouteError(variable, "is not an http(s) URL", hint)
     if parts.username or parts.password:
         raise SandboxRouteError(variable, "contains credentials", hint)
-    if not _is_loopback(parts.hostname):
+    if not is_loopback(parts.hostname):
         raise SandboxRouteError(
             variable,
             f"points at {parts.hostname}, which is not loopback: the sandbox redirect only goes "

@@ -7,7 +7,6 @@ allowed only for loopback hosts (the release sandbox); everything else must be `
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -19,7 +18,7 @@ import requests
 
 from py_release.errors import TrustedPublishingError
 from py_release.github.context import GitHubContext
-from py_release.index.repositories import warehouse_web_root
+from py_release.index.repositories import is_loopback, warehouse_web_root
 from py_release.secrets import Secret
 
 TIMEOUT = (10, 30)
@@ -50,19 +49,11 @@ class MintedToken:
     expires_at: float
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
 
 def oidc_base(upload_url: str) -> str:
     """``{scheme}://{netloc}`` of the upload URL, where warehouse serves ``/_/oidc/``."""
     parts = urlsplit(upload_url)
-    if parts.scheme != "https" and not _is_loopback(parts.hostname or ""):
+    if parts.scheme != "https" and not is_loopback(parts.hostname or ""):
         raise TrustedPublishingError(
             f"Trusted Publishing needs https, and repository-url is {parts.scheme}://",
             "use the index's https upload URL; plain http is allowed only for loopback "
