@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,8 +34,23 @@ class BootstrapError(Exception):
     """A failure reported as one ::error:: line, without a traceback."""
 
 
+def inert(text: str) -> str:
+    """``text`` with no line the runner would read as a workflow command: a zero-width space
+    between the colons of a leading ``::`` and in every ``##[`` (py_release.github.log_text
+    does the same for the action; this script runs before it is installed)."""
+    lines = []
+    for line in re.split(r"\r\n|\r|\n", text):
+        line = line.replace("##[", "#\u200b#[")
+        cut = len(line) - len(line.lstrip())
+        if line.startswith("::", cut):
+            line = f"{line[:cut]}:\u200b:{line[cut + 2 :]}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    """A progress line; paths in it come from the environment, so it is made inert."""
+    print(inert(message), file=sys.stderr, flush=True)
 
 
 def escape_command_data(text: str) -> str:
@@ -75,12 +91,12 @@ def log_group(title: str) -> Iterator[None]:
     """Fold the output inside into one collapsible group in the Actions log."""
     in_actions = bool(os.environ.get("GITHUB_ACTIONS"))
     if in_actions:
-        log(f"::group::{title}")
+        print(f"::group::{escape_command_data(title)}", file=sys.stderr, flush=True)
     try:
         yield
     finally:
         if in_actions:
-            log("::endgroup::")
+            print("::endgroup::", file=sys.stderr, flush=True)
 
 
 def create_venv(venv_dir: Path, *, with_pip: bool) -> None:
@@ -177,6 +193,9 @@ def ensure_venv(venv_dir: Path, key: str, lock_file: Path) -> Path:
 
 
 def write_output(python: Path, environ: Mapping[str, str]) -> None:
+    if "\n" in str(python) or "\r" in str(python):
+        # One line per output: a line break would write outputs of its own.
+        raise BootstrapError(f"the Python path {str(python)!r} holds a line break")
     if output_file := environ.get("GITHUB_OUTPUT"):
         with Path(output_file).open("a", encoding="utf-8") as out:
             out.write(f"python={python}\n")

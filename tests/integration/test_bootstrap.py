@@ -93,3 +93,24 @@ def test_bootstrap_creates_then_reuses_then_rebuilds_the_venv(tmp_path: Path) ->
     assert "created the virtual environment" in rebuilt.result.stderr
     assert (venv_dir / MARKER).read_text(encoding="utf-8") == key
     rebuilt.assert_venv_works()
+
+
+@pytest.mark.parametrize(
+    "text", ["::set-output name=x::y", "a\r::add-mask::1.0.0", "  ##[add-mask]1.0.0"]
+)
+def test_its_own_lines_are_never_commands(text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.workflow_commands import commands_in
+
+    bootstrap = load_bootstrap_module()
+    bootstrap.log(f"py-release: creating {text}")
+    bootstrap.log(text)
+    assert commands_in(capsys.readouterr().err) == []
+
+
+def test_a_python_path_with_a_line_break_writes_no_output(tmp_path: Path) -> None:
+    bootstrap = load_bootstrap_module()
+    outputs = tmp_path / "outputs"
+    outputs.write_text("")
+    with pytest.raises(bootstrap.BootstrapError):
+        bootstrap.write_output(Path("/x\nversion=6.6.6/python"), {"GITHUB_OUTPUT": str(outputs)})
+    assert outputs.read_text() == ""
