@@ -161,7 +161,12 @@ def refusal(
             "the index or the network is having trouble; re-run the job later: files already "
             "on the index are not sent again",
         )
+    said = attempt.reason.strip()
+    bare = not said or said.lower() in {"bad request", "forbidden", "not found", "conflict"}
     return UploadError(
         f"the index refused {dist.name}: {status}",
-        "read the index's reason above; fix the file or the version and run again",
+        "the index gave no reason beyond its status: its own log says why (a file name it "
+        "cannot read, a size or permission limit); fix the file or the version and run again"
+        if bare
+        else "the index's reason is in this message; fix the file or the version and run again",
     )
