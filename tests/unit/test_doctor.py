@@ -347,3 +347,23 @@ BUILT = {("build-isolation", "warn")}
 def test_a_publishing_job_that_builds_is_warned(steps: str, expected: set[tuple[str, str]]) -> None:
     found = _one(PUBLISHING_STEPS.format(steps=steps))
     assert {f for f in found if f[0] == "build-isolation"} == expected
+
+
+def test_a_yaml_bomb_is_not_audited() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 120)]
+    text = "on: push\n" + "\n".join(lines) + "\njobs: {}\n"
+    with pytest.raises(ReleaseError) as caught:
+        audit(text, "bomb.yml")
+    assert "aliases" in caught.value.message
+
+
+def test_a_workflow_path_that_is_a_device_is_not_read(tmp_path: Path) -> None:
+    from py_release.workflow.doctor import read_workflow
+
+    with pytest.raises(OSError, match="not a regular file"):
+        read_workflow(Path("/dev/zero"))
+    big = tmp_path / "big.yml"
+    big.write_text("#" * (1024 * 1024 + 1))
+    with pytest.raises(OSError, match="larger than"):
+        read_workflow(big)

@@ -50,7 +50,6 @@ def on_hosted_runner(environ: Mapping[str, str]) -> bool:
     return environ.get("GITHUB_ACTIONS") == "true" and environ.get("ACT") != "true"
 
 
-
 def _stand_in_url(variable: str, raw: str) -> str:
     hint = (
         f"set {variable} to the upload URL `py-release sandbox` prints "

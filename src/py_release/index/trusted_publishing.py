@@ -49,7 +49,6 @@ class MintedToken:
     expires_at: float
 
 
-
 def oidc_base(upload_url: str) -> str:
     """``{scheme}://{netloc}`` of the upload URL, where warehouse serves ``/_/oidc/``."""
     parts = urlsplit(upload_url)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from py_release.errors import ReleaseError
 from py_release.github.context import GitHubContext
-from py_release.workflow.doctor import audit, failures, format_finding
+from py_release.workflow.doctor import audit, failures, format_finding, read_workflow
 from py_release.workflow.findings import Finding
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def workflow_named(workspace: Path, name: str) -> str | None:
     for file in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
         relative = file.relative_to(workspace).as_posix()
         try:
-            found = _NAME_LINE.search(file.read_text(encoding="utf-8"))
+            found = _NAME_LINE.search(read_workflow(file))
         except OSError:
             continue
         if (found.group("name") if found else relative) == name:
@@ -90,8 +90,10 @@ def audit_running_workflow(context: GitHubContext) -> WorkflowAudit:
         return WorkflowAudit(None, (), "GITHUB_WORKFLOW_REF does not name a workflow of this run")
     file = Path(context.workspace) / relative
     try:
-        text = file.read_text(encoding="utf-8")
-    except OSError:
+        text = read_workflow(file)
+    except OSError as error:
+        if file.exists() and not file.is_dir():
+            return WorkflowAudit(None, (), f"{relative} cannot be audited: {error.strerror}")
         return WorkflowAudit(
             None,
             (),
@@ -157,7 +159,7 @@ def audit_files(paths: list[Path], reporter: Reporter) -> None:
     failed: list[str] = []
     for path in paths:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_workflow(path)
         except OSError as error:
             raise ReleaseError(
                 f"cannot read {path}: {error.strerror}", "pass an existing workflow file"

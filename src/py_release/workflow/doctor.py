@@ -8,7 +8,9 @@ workflow they read in ``py_release.workflow.model``.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
+from pathlib import Path
 
 from py_release.errors import ReleaseError
 from py_release.workflow.checks import CHECKS
@@ -18,10 +20,43 @@ from py_release.workflow.model import Workflow
 __all__ = ["CHECKS", "Finding", "Level", "audit", "format_finding"]
 
 
+# Far above any real workflow; bounds what a hostile file can make the audit do.
+WORKFLOW_LIMIT = 1024 * 1024
+ALIAS_LIMIT = 1000
+
+
+def read_workflow(path: Path) -> str:
+    """A workflow file's text; ``OSError`` when it is not a regular file of a workflow's size
+    (a device or a FIFO would never end)."""
+    if not path.is_file():
+        raise OSError(errno.ENOENT, "not a regular file", str(path))
+    if path.stat().st_size > WORKFLOW_LIMIT:
+        raise OSError(errno.EFBIG, f"larger than {WORKFLOW_LIMIT:,} bytes", str(path))
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
 def audit(text: str, path: str) -> list[Finding]:
     """Every checklist item's findings for the workflow ``text`` (read from ``path``)."""
     import yaml  # here, not at the top: the action imports this module on every release
 
+    too_big = len(text) > WORKFLOW_LIMIT
+    try:
+        aliases = (
+            0
+            if too_big
+            else sum(
+                isinstance(event, yaml.AliasEvent)
+                for event in yaml.parse(text, Loader=yaml.SafeLoader)
+            )
+        )
+    except yaml.YAMLError:
+        aliases = 0  # safe_load below says where
+    if too_big or aliases > ALIAS_LIMIT:
+        raise ReleaseError(
+            f"{path} is not audited: "
+            + (f"it is over {WORKFLOW_LIMIT:,} bytes" if too_big else f"it has {aliases} aliases"),
+            "a workflow this large or this aliased (a YAML bomb) is not one GitHub runs",
+        )
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
