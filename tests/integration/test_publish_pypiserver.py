@@ -361,3 +361,22 @@ def test_a_folder_or_link_named_like_a_built_file_is_refused_before_the_build_la
     assert "Traceback" not in run.log
     assert f"{blocker} is a folder or a link" in run.stderr
     assert on_index(pypiserver) == set()
+
+
+@pytest.mark.parametrize("event", ["pull_request_target", "workflow_run"])
+def test_an_untrusted_event_with_a_password_publishes_nothing(
+    event: str, pypiserver: PypiServer, packages_dir: Path, tmp_path: Path
+) -> None:
+    environ = {"INPUT_PASSWORD": pypiserver.password.reveal(), "GITHUB_EVENT_NAME": event}
+    flags = ["publish", "--repository-url", pypiserver.url, "--user", pypiserver.user,
+             "--packages-dir", str(packages_dir), "--attestations", "false"]  # fmt: skip
+
+    refused = run_cli([*flags, "--dry-run", "false"], tmp_path, environ)
+    auto = run_cli(flags, tmp_path, environ)
+
+    assert refused.returncode == 1, refused.log
+    assert "hint: publish on tag pushes, releases or workflow_dispatch" in refused.stderr
+    assert "allow-untrusted-events: true" in refused.stderr
+    assert auto.returncode == 0, auto.log
+    assert auto.outputs["dry-run"] == "true"
+    assert on_index(pypiserver) == set()
