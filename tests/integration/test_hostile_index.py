@@ -93,3 +93,21 @@ def test_an_echoed_authorization_header_is_masked(packages_dir: Path, tmp_path: 
     for text in (run.stderr, run.summary, "\n".join(run.stdout.splitlines()[3:])):
         assert basic not in text
         assert PASSWORD not in text
+
+
+def test_hostile_member_names_and_metadata_are_text_in_the_check(tmp_path: Path) -> None:
+    from tests.unit.artefacts import make_wheel, metadata_text
+
+    folder = tmp_path / "dist"
+    folder.mkdir()
+    make_wheel(
+        folder,
+        metadata=metadata_text(summary="ok\r::add-mask::1.0.0"),
+        raw_members=[("../##[set-output name=version;]6.6.6", b"x")],
+    )  # fmt: skip
+    run = run_cli(["check", str(folder)], tmp_path)
+
+    assert run.returncode == 1, run.log
+    assert "set-output name=version" in run.stdout + run.stderr  # named, as text
+    assert unintended(run.stdout) == []
+    assert unintended(run.stderr) == []
