@@ -59,3 +59,18 @@ def test_a_refused_reused_attestation_is_named_as_an_earlier_runs() -> None:
     assert "made by an earlier run and reused" in reused.message
     assert reused.hint.startswith(f"delete {dist.name}.publish.attestation")
     assert "publisher" not in reused.hint
+
+
+def test_a_refusal_without_a_reason_does_not_point_at_one() -> None:
+    from pathlib import Path
+
+    from py_release.distributions.files import DistFile
+    from py_release.index.send import Attempt, refusal
+
+    dist = DistFile(Path("dist/sample-1.0.tar.gz"))
+    bare = refusal(dist, Attempt("error", 400, "Bad Request"), skip_existing=False)
+    said = refusal(dist, Attempt("error", 400, "Bad Request Invalid name"), skip_existing=False)
+
+    assert "no reason beyond its status" in bare.hint
+    assert "above" not in bare.hint
+    assert "the index's reason is in this message" in said.hint
