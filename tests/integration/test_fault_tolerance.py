@@ -299,3 +299,29 @@ def test_files_that_were_never_sent_say_why(index: PypiServer, tmp_path: Path) -
         )
         assert row.endswith(f"| not sent: {reason} |")
     assert "| pending |" not in summary
+
+
+@pytest.mark.parametrize("actions", [True, False], ids=["actions", "terminal"])
+def test_every_line_of_a_concurrent_upload_reaches_the_log(
+    actions: bool, index: PypiServer, tmp_path: Path
+) -> None:
+    from tests.helpers import run_cli
+
+    files = make_release(tmp_path / "dist", wheels=39)
+    run = run_cli(
+        ["publish", "--repository-url", index.url, "--user", index.user,
+         "--packages-dir", str(tmp_path / "dist"), "--attestations", "false",
+         "--concurrency", "8", "--doctor", "off"],
+        tmp_path,
+        {"PY_RELEASE_PASSWORD": index.password.reveal()},
+        actions=actions,
+    )  # fmt: skip
+
+    assert run.returncode == 0, run.log
+    log = run.stdout if actions else run.stderr
+    for path in files:
+        assert log.count(f"{path.name}: uploaded") == 1, path.name
+    assert "Uploading " not in run.log  # twine's own announcements stay out
+    summary = run.summary if actions else run.stdout
+    assert f"## 📦 py-release: {NAME} {VERSION} released" in summary
+    assert "| verify | ✅ done |" in summary

@@ -3,12 +3,13 @@ what each answer of the index means."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
-from contextlib import redirect_stdout
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -94,6 +95,51 @@ def _reason(response: requests.Response) -> str:
     return " ".join(part for part in (response.reason, first_line) if part).strip()
 
 
+class _StdoutWithQuietCalls:
+    """Stands in for ``sys.stdout`` while uploads run, dropping what a thread writes inside
+    ``_quiet()`` and passing everything else through. twine's ``Repository.upload`` announces
+    each file with rich's ``print`` to ``sys.stdout``, and has no switch for it; swapping
+    ``sys.stdout`` per call (``redirect_stdout``) is process-wide, so from upload threads it
+    swallowed other threads' lines and could leave a dead buffer installed."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._local = threading.local()
+
+    def write(self, text: str) -> int:
+        if getattr(self._local, "quiet", False):
+            return len(text)
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+    @contextmanager
+    def quiet(self) -> Iterator[None]:
+        self._local.quiet = True
+        try:
+            yield
+        finally:
+            self._local.quiet = False
+
+
+@contextmanager
+def twine_quiet_stdout() -> Iterator[None]:
+    """For the block (the whole pool of uploads, entered from the main thread), ``sys.stdout``
+    drops only what twine prints inside ``send_once``."""
+    previous = sys.stdout
+    sys.stdout = _StdoutWithQuietCalls(previous)
+    try:
+        yield
+    finally:
+        sys.stdout = previous
+
+
+def _quiet() -> AbstractContextManager[None]:
+    stdout = sys.stdout
+    return stdout.quiet() if isinstance(stdout, _StdoutWithQuietCalls) else nullcontext()
+
+
 def send_once(repository: Repository, dist: DistFile, attestations: Sequence[Path] = ()) -> Attempt:
     """One attempt to upload ``dist``; never raises for the network or the index's answer."""
     package = PackageFile.from_filename(str(dist.path), comment=None)
@@ -102,7 +148,7 @@ def send_once(repository: Repository, dist: DistFile, attestations: Sequence[Pat
     try:
         # twine's Repository announces each upload with rich.print; our reporter does that.
         # max_redirects=1: one request, no silent resends by twine; our uploader retries.
-        with redirect_stdout(io.StringIO()):
+        with _quiet():
             response = repository.upload(package, max_redirects=1)
     except requests.RequestException as exc:
         return Attempt("transient", None, f"{type(exc).__name__}: {exc}")

@@ -26,7 +26,14 @@ from py_release.index.credentials import Credentials
 from py_release.index.query import existing_files
 from py_release.index.repositories import IndexInfo
 from py_release.index.retry import RetryPolicy
-from py_release.index.send import Attempt, Outcome, open_repository, refusal, send_once
+from py_release.index.send import (
+    Attempt,
+    Outcome,
+    open_repository,
+    refusal,
+    send_once,
+    twine_quiet_stdout,
+)
 from py_release.reporter import Reporter
 
 if TYPE_CHECKING:
@@ -138,13 +145,25 @@ class Uploader:
         outcomes: dict[str, Outcome] = {}
         failures: dict[str, UploadError] = {}
         remaining = list(jobs)
+        with twine_quiet_stdout():
+            self._upload_all(remaining, outcomes, failures, project_exists=project_exists)
+        return outcomes, failures
+
+    def _upload_all(
+        self,
+        remaining: list[UploadJob],
+        outcomes: dict[str, Outcome],
+        failures: dict[str, UploadError],
+        *,
+        project_exists: bool,
+    ) -> None:
         try:
             if remaining and not project_exists:
                 first = remaining.pop(0)
                 self._run_one(first, outcomes, failures)
                 if failures:
                     # Without the project, every other file would fail the same way.
-                    return outcomes, failures
+                    return
             with ThreadPoolExecutor(
                 max_workers=self.concurrency, thread_name_prefix="upload"
             ) as pool:
@@ -154,7 +173,6 @@ class Uploader:
         finally:
             for repository in self._repositories:
                 repository.close()
-        return outcomes, failures
 
     def _run_one(
         self, job: UploadJob, outcomes: dict[str, Outcome], failures: dict[str, UploadError]
