@@ -52,8 +52,13 @@ class PypiServer:
     indexes set up with ``-a update``.
     """
 
-    def __init__(self, *, root: Path | None = None, user: str = "uploader") -> None:
+    def __init__(
+        self, *, root: Path | None = None, user: str = "uploader", fallback_url: str | None = None
+    ) -> None:
+        """``fallback_url``: pypiserver's default behaviour, redirecting projects it does not
+        hold to that index (its default is PyPI); None starts it with --disable-fallback."""
         self._root = root
+        self._fallback_url = fallback_url
         self.user = user
         self.password = Secret(secrets.token_urlsafe(18))
         self.port = 0
@@ -88,7 +93,9 @@ class PypiServer:
             sys.executable, "-m", "pypiserver", "run",
             "-i", "127.0.0.1", "-p", str(self.port),
             "-a", "update", "-P", str(htpasswd),
-            "--disable-fallback", "--server", "wsgiref",
+            *(["--fallback-url", self._fallback_url] if self._fallback_url
+              else ["--disable-fallback"]),
+            "--server", "wsgiref",
             str(self.packages),
         ]  # fmt: skip
         with self.log_path.open("wb") as log:

@@ -111,3 +111,41 @@ def test_hostile_member_names_and_metadata_are_text_in_the_check(tmp_path: Path)
     assert "set-output name=version" in run.stdout + run.stderr  # named, as text
     assert unintended(run.stdout) == []
     assert unintended(run.stderr) == []
+
+
+def test_a_listing_redirected_to_another_host_is_not_this_indexs(
+    packages_dir: Path, tmp_path: Path
+) -> None:
+    from tests.pypiserver import PypiServer
+    from tests.secrets_registry import register_secret
+
+    files = sorted(packages_dir.iterdir())
+    with hostile_index() as elsewhere:
+        # The other host lists exactly these files: following it would say "already there".
+        elsewhere.posts.append("seen")
+        elsewhere.listing = {
+            "meta": {"api-version": "1.0"},
+            "name": "py-release-sample",
+            "files": [
+                {"filename": f.name, "url": f"{elsewhere.url}files/{f.name}",
+                 "hashes": {"sha256": hashlib.sha256(f.read_bytes()).hexdigest()}}
+                for f in files
+            ],
+        }  # fmt: skip
+        with PypiServer(fallback_url=f"{elsewhere.url}simple/") as index:
+            register_secret(index.password.reveal())
+            run = run_cli(
+                ["publish", "--repository-url", index.url, "--user", index.user,
+                 "--packages-dir", str(packages_dir), "--attestations", "false",
+                 "--doctor", "off"],
+                tmp_path,
+                {"INPUT_PASSWORD": index.password.reveal()},
+            )  # fmt: skip
+            held = {p.name for p in index.packages.iterdir()}
+
+    assert run.returncode == 0, run.log
+    assert held == {f.name for f in files}
+    assert "another host" in run.stdout
+    assert "--disable-fallback" in run.stdout
+    assert "already on the index" not in run.log
+    assert "| verify | ✅ done |" in run.summary

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, cast
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from packaging.utils import canonicalize_name
@@ -30,6 +30,62 @@ class IndexFile:
     filename: str
     sha256: str | None
     url: str = ""
+
+
+class IndexRedirected(IndexQueryError):
+    """The index answered a listing with a redirect to another host (pypiserver does this,
+    to PyPI, for projects it does not hold, unless started with ``--disable-fallback``); what
+    that host lists is not what this index holds. Fix: start pypiserver with
+    ``--disable-fallback``, or point repository-url at the index itself."""
+
+    def __init__(self, url: str, location: str) -> None:
+        super().__init__(
+            f"the index answered {url} with a redirect to {location}, another host",
+            "what another host lists is not on this index: start pypiserver with "
+            "--disable-fallback (it redirects projects it does not hold to PyPI), or set "
+            "repository-url to the index itself",
+        )
+        self.location = location
+
+
+_MAX_HOPS = 5
+
+
+class _SameHostReads:
+    """What pypi-simple needs of a session (``get``, ``headers``, ``auth``), over a shared
+    session, following redirects only on the same scheme, host and port: requests follows
+    any redirect, and a listing from another host would be taken for this index's. Written
+    here because neither requests nor pypi-simple can limit redirects to one host."""
+
+    def __init__(self, session: requests.Session) -> None:
+        self._session = session
+        self.headers = session.headers
+        self.auth: tuple[str, str] | None = None
+
+    def get(self, url: str, **kwargs: object) -> requests.Response:
+        origin = urlsplit(url)[:2]
+        for _ in range(_MAX_HOPS):
+            response = self._session.get(
+                url,
+                allow_redirects=False,
+                auth=self.auth,
+                **kwargs,  # type: ignore[arg-type]
+            )
+            location = response.headers.get("Location")
+            if not response.is_redirect or not location:
+                return response
+            target = urljoin(url, location)
+            if urlsplit(target)[:2] != origin:
+                response.close()
+                raise IndexRedirected(url, target)
+            url = target
+        raise IndexQueryError(
+            f"the index redirected {url} more than {_MAX_HOPS} times",
+            "check repository-url: the index's simple API should answer without a loop",
+        )
+
+    def close(self) -> None:
+        """The shared session belongs to the run, not to this reader."""
 
 
 def _auth_for(index: IndexInfo, user: str, password: Secret | None) -> tuple[str, str] | None:
@@ -82,7 +138,12 @@ def existing_files(
     # start-up, and the first lines of a run should not wait for it.
     from pypi_simple import NoSuchProjectError, PyPISimple
 
-    client = PyPISimple(index.simple_url, session=session, auth=_auth_for(index, user, password))
+    reads = _SameHostReads(session)
+    client = PyPISimple(
+        index.simple_url,
+        session=cast("requests.Session", reads),
+        auth=_auth_for(index, user, password),
+    )
     try:
         page = client.get_project_page(project, timeout=TIMEOUT)
     except NoSuchProjectError:
@@ -110,14 +171,24 @@ def query_stage(plan: Plan, env: Environment) -> Plan:
     (only reported); a file of the same name with other contents refuses the whole release
     before any upload (a dry run warns instead)."""
     decision = plan.decision
-    on_index = existing_files(
-        decision.index,
-        plan.project,
-        session=env.session,
-        user=env.config.user,
-        password=env.config.password,
-        version=plan.version,
-    )
+    try:
+        on_index = existing_files(
+            decision.index,
+            plan.project,
+            session=env.session,
+            user=env.config.user,
+            password=env.config.password,
+            version=plan.version,
+        )
+    except IndexRedirected as redirected:
+        # The index sends the listing elsewhere because it holds nothing of the project (as
+        # pypiserver's fallback does); what the other host holds is not counted.
+        env.reporter.warning(
+            f"{redirected.message}; counted as: this index holds no files of {plan.project} "
+            f"({redirected.hint})",
+            title="index",
+        )
+        on_index = {}
     statuses: dict[str, FileStatus] = dict(plan.statuses)
     same: list[str] = []
     differs: list[str] = []
