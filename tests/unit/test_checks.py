@@ -697,3 +697,26 @@ def test_a_metadata_bomb_is_refused_unread(tmp_path: Path, monkeypatch: pytest.M
     (problem,) = report.problems
     assert "dist-info/METADATA unpacks to 17,8" in problem.message
     assert "not read" in problem.message
+
+
+def test_the_wheel_builds_from_the_sdist_on_pythons_without_tar_filters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tarfile
+
+    from py_release.distributions import build as build_module
+
+    # Python 3.11.0-3.11.3: no tarfile.data_filter, and extractall() takes no filter.
+    monkeypatch.delattr(tarfile, "data_filter")
+    original = tarfile.TarFile.extractall
+
+    def old_extractall(self: tarfile.TarFile, path: str | Path = ".", members: object = None,
+                       *, numeric_owner: bool = False) -> None:  # fmt: skip
+        original(self, path, numeric_owner=numeric_owner, filter="fully_trusted")
+
+    monkeypatch.setattr(tarfile.TarFile, "extractall", old_extractall)
+    sdist = make_sdist(tmp_path)
+
+    top = build_module._extract(sdist, tmp_path / "out")
+
+    assert (top / "PKG-INFO").is_file()
