@@ -74,3 +74,14 @@ def unintended(output: str, masked: Collection[str] = ()) -> list[Command]:
         c for c in commands_in(output)
         if c.name not in OURS or (c.name == "add-mask" and c.data not in masked)
     ]  # fmt: skip
+
+
+def password_masks(password: str, *users: str) -> set[str]:
+    """What py-release masks for a password: the password, and the HTTP Basic credentials of
+    the default user and of each user given."""
+    import base64
+
+    return {password} | {
+        base64.b64encode(f"{user}:{password}".encode()).decode()
+        for user in ("__token__", *users)
+    }

@@ -12,7 +12,7 @@ from tests.helpers import copy_sample, run_cli
 from tests.pypiserver import PypiServer
 from tests.secrets_registry import assert_no_secrets, register_secret
 from tests.unit.artefacts import NAME, VERSION, dist_stem, make_sdist, make_wheel
-from tests.workflow_commands import unintended
+from tests.workflow_commands import password_masks, unintended
 
 ID_TOKEN_REQUEST = "id-token-request-credential-7f3a"
 RUNTIME = "actions-runtime-credential-91bc"
@@ -94,7 +94,7 @@ def test_the_build_runs_without_any_credential_and_the_release_still_goes_throug
     assert run.returncode == 0, run.log
     # The backend's output reached the log as text, never as a command.
     assert "set-output name=version" in run.stdout
-    masks = {password, ID_TOKEN_REQUEST, RUNTIME, GITHUB}
+    masks = password_masks(password, pypiserver.user) | {ID_TOKEN_REQUEST, RUNTIME, GITHUB}
     assert unintended(run.stdout, masks) == []
     assert unintended(run.stderr, masks) == []
     assert_no_secrets(run.stdout, run.stderr, run.summary, json.dumps(run.outputs))
