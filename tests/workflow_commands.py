@@ -82,6 +82,5 @@ def password_masks(password: str, *users: str) -> set[str]:
     import base64
 
     return {password} | {
-        base64.b64encode(f"{user}:{password}".encode()).decode()
-        for user in ("__token__", *users)
+        base64.b64encode(f"{user}:{password}".encode()).decode() for user in ("__token__", *users)
     }

@@ -95,3 +95,30 @@ def test_tag_that_differs_from_the_version_fails_before_upload(
     assert "does not match the version of the distributions, 1.0.0" in run.log
     assert on_index(index) == set()
     assert run.outputs["uploaded"] in ("", "0")
+
+
+def test_hostile_file_names_set_no_output_and_mask_nothing_under_act(
+    tmp_path: Path, index: PypiServer, bootstrap_cache: Path
+) -> None:
+    from tests.e2e.act import commit_all
+
+    repo = make_repository(tmp_path, WORKFLOW, version="1.0.0")
+    package = repo / "examples" / "sample-project" / "src" / "py_release_sample"
+    # A checkout's file names are the project's: these reach the log and the summary.
+    (package / "a\n::set-output name=version::6.6.6\n::add-mask::1.0.0\n.txt").write_text("")
+    commit_all(repo, "hostile file names")
+    event = {"pull_request": {"number": 7, "head": {"ref": "x", "repo": {"fork": False}},
+                              "base": {"ref": "main"}}}  # fmt: skip
+    run = run_act(
+        repo, tmp_path, "pull_request", event, cache=bootstrap_cache,
+        args=["--env", f"SRC={repo}", "--env", f"INDEX_URL={index.url}",
+              "-s", f"INDEX_PASSWORD={index.password.reveal()}"],
+    )  # fmt: skip
+
+    # The names are in the log as text; neither command was run.
+    assert "set-output name=version" in run.log, run.log[-6000:]
+    assert run.outputs["version"] == "1.0.0"
+    # The summary, echoed into the log after the names: 1.0.0 was not masked.
+    assert "| Version | `1.0.0` |" in run.log
+    assert "| Version | `***` |" not in run.log
+    assert on_index(index) == set()
