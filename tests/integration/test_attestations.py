@@ -422,3 +422,22 @@ def test_attestations_beside_files_built_again_are_replaced(
     assert "the file was built again by this run" in run.stdout, run.log
     assert "stale: made by this workflow for other contents" in run.stdout
     assert "cannot be sent with these files" not in run.log
+
+
+def test_artifact_folders_are_signed_where_they_lie(
+    sandbox: Sandbox, packages_dir: Path, tmp_path: Path
+) -> None:
+    artifacts = tmp_path / "artifacts"
+    for dist in list(packages_dir.iterdir()):
+        folder = artifacts / f"dist-{dist.name.rsplit('.', 1)[-1]}"
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.move(dist, folder / dist.name)
+
+    run = release(sandbox, artifacts, tmp_path)
+
+    assert run.returncode == 0, run.log
+    assert sorted(p.parent.name for p in artifacts.glob("*/*.publish.attestation")) == [
+        "dist-gz", "dist-whl"
+    ]  # fmt: skip
+    assert len(sandbox.warehouse.files(PROJECT)) == 2
+    assert "provenance of 2 files verified" in run.summary

@@ -380,3 +380,22 @@ def test_an_untrusted_event_with_a_password_publishes_nothing(
     assert auto.returncode == 0, auto.log
     assert auto.outputs["dry-run"] == "true"
     assert on_index(pypiserver) == set()
+
+
+def test_one_folder_per_artifact_is_published_and_named(
+    pypiserver: PypiServer, packages_dir: Path, tmp_path: Path
+) -> None:
+    # download-artifact without merge-multiple: one folder per artifact.
+    artifacts = tmp_path / "artifacts"
+    for dist in packages_dir.iterdir():
+        folder = artifacts / ("sdist" if dist.name.endswith(".tar.gz") else "wheels-ubuntu")
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(dist, folder / dist.name)
+
+    run = publish(pypiserver, artifacts, tmp_path)
+
+    assert run.returncode == 0, run.log
+    assert on_index(pypiserver) == SAMPLE_FILES
+    assert f"2 distributions in {artifacts} and its artifact folders sdist/, wheels-ubuntu/" in (
+        run.stdout
+    )

@@ -613,10 +613,37 @@ def test_scan_packages_dir_sorts_the_folder(tmp_path: Path) -> None:
     link.symlink_to(sdist)
 
     contents = scan_packages_dir(folder)
-    assert [d.path for d in contents.dists] == [wheel, sdist]
-    assert [d.kind for d in contents.dists] == ["wheel", "sdist"]
-    assert list(contents.not_files) == [link, impostor]
+    inner = impostor / impostor.name
+    assert [d.path for d in contents.dists] == [inner, wheel, sdist]
+    assert [d.kind for d in contents.dists] == ["wheel", "wheel", "sdist"]
+    assert list(contents.artifact_folders) == [impostor]
+    assert list(contents.not_files) == [link]
     assert list(contents.ignored) == [folder / "SHA256SUMS", folder / "build-log.txt", subfolder]
+
+
+def test_one_folder_per_artifact_is_read(tmp_path: Path) -> None:
+    folder = tmp_path / "dist"
+    for artifact in ("sdist", "wheels-linux", "wheels-macos"):
+        (folder / artifact).mkdir(parents=True)
+    sdist = make_sdist(folder / "sdist")
+    linux = make_wheel(
+        folder / "wheels-linux", filename=f"{dist_stem(NAME, VERSION)}-1-py3-none-any.whl"
+    )
+    macos = make_wheel(
+        folder / "wheels-macos", filename=f"{dist_stem(NAME, VERSION)}-2-py3-none-any.whl"
+    )
+    copy = folder / "wheels-macos" / linux.name  # the same wheel in two artifacts
+    copy.write_bytes(linux.read_bytes())
+
+    contents = scan_packages_dir(folder)
+
+    assert sorted(d.path for d in contents.dists) == sorted([sdist, linux, macos])
+    assert [p.name for p in contents.artifact_folders] == ["sdist", "wheels-linux", "wheels-macos"]
+    assert list(contents.duplicates) == [copy]
+    assert contents.conflicts == ()
+
+    copy.write_bytes(linux.read_bytes() + b"\0")
+    assert scan_packages_dir(folder).conflicts == ((linux, copy),)
 
 
 def test_scan_a_missing_folder(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from build import BuildBackendException, BuildException, ProjectBuilder
 from build.env import DefaultIsolatedEnv, Installer
 
 from py_release.distributions.build_environ import without_credentials
-from py_release.distributions.files import DistFile, DistKind, scan_packages_dir
+from py_release.distributions.files import DistFile, DistKind, FolderContents, scan_packages_dir
 from py_release.distributions.integrity import check_sdist
 from py_release.errors import BuildError, CheckFailed, NoDistributionsError, Problem
 
@@ -194,6 +194,7 @@ def build_stage(plan: Plan, env: Environment) -> Plan:
     if not plan.decision.build:
         contents = scan_packages_dir(folder)
         _refuse_impostors(contents.not_files)
+        _refuse_conflicts(contents.conflicts)
         _refuse_unsupported(contents.unsupported)
         for entry in contents.ignored:
             env.reporter.warning(
@@ -201,10 +202,13 @@ def build_stage(plan: Plan, env: Environment) -> Plan:
             )
         if not contents.dists:
             raise NoDistributionsError(
-                f"packages-dir '{folder}' holds no distributions (.whl, .tar.gz)",
+                f"packages-dir '{folder}' holds no distributions (.whl, .tar.gz), in it or in "
+                "its sub-folders",
                 "build them before this step, or set build to true (or auto) to let "
                 "py-release build the project in project-dir",
             )
+        where = _found_in(folder, contents)
+        env.reporter.info(where)
         names = ", ".join(d.name for d in contents.dists)
         return replace(plan, dists=contents.dists).with_stage(
             "build", "skipped", f"using ready files from {folder}: {names}"
@@ -279,11 +283,35 @@ def _refuse_unsupported(paths: Sequence[Path]) -> None:
         )
 
 
+def _found_in(folder: Path, contents: FolderContents) -> str:
+    """What the ready files are and where they were found, for the log."""
+    count = len(contents.dists)
+    line = f"{count} distribution{'s' if count != 1 else ''} in {folder}"
+    if contents.artifact_folders:
+        names = ", ".join(f"{p.name}/" for p in contents.artifact_folders)
+        line += f" and its artifact folders {names}"
+    if contents.duplicates:
+        line += "; left out as copies of the same file: " + ", ".join(
+            str(p.relative_to(folder)) for p in contents.duplicates
+        )
+    return line
+
+
+def _refuse_conflicts(conflicts: Sequence[tuple[Path, Path]]) -> None:
+    if conflicts:
+        raise NoDistributionsError(
+            "packages-dir holds different files of the same name: "
+            + "; ".join(f"{a} and {b}" for a, b in conflicts),
+            "only one file of a name can be published: keep the one you mean (two matrix jobs "
+            "built the same wheel, or an old artifact is still there)",
+        )
+
+
 def _refuse_impostors(not_files: Sequence[Path]) -> None:
     if not_files:
         raise NoDistributionsError(
             "these look like distributions but are not regular files: "
             + ", ".join(str(p) for p in not_files),
-            "download artifacts with merge-multiple: true (or move the files up) so "
-            "packages-dir holds the .whl and .tar.gz files themselves",
+            "packages-dir may hold the files or one folder of files per artifact; remove "
+            "these, or download the artifacts with merge-multiple: true",
         )

@@ -89,32 +89,90 @@ class DistFile:
 @dataclass(frozen=True)
 class FolderContents:
     dists: tuple[DistFile, ...]
-    # Entries that look like distributions but are not regular files (download-artifact can
-    # leave dist/x.whl/x.whl behind).
+    # Entries that look like distributions but are not regular files (a link, a device).
     not_files: tuple[Path, ...]
     # Distributions in a format PyPI refuses (.egg, .tar.bz2, ...).
     unsupported: tuple[Path, ...]
     ignored: tuple[Path, ...]
+    # Sub-folders the distributions were found in: download-artifact without merge-multiple
+    # puts each artifact in a folder of its own (dist/wheels-linux/x.whl).
+    artifact_folders: tuple[Path, ...] = ()
+    # The same file (same name and bytes) in two artifacts: the later ones, left out.
+    duplicates: tuple[Path, ...] = ()
+    # Two different files of one name: refused, as only one can be published.
+    conflicts: tuple[tuple[Path, Path], ...] = ()
+
+
+def _sort_entry(
+    entry: Path,
+    dists: list[DistFile],
+    not_files: list[Path],
+    unsupported: list[Path],
+    ignored: list[Path],
+) -> None:
+    if entry.name.endswith(COMPANION_SUFFIXES) or entry.name.startswith("."):
+        return
+    if entry.name.lower().endswith(tuple(s.lower() for s in UNSUPPORTED_SUFFIXES)):
+        unsupported.append(entry)
+    elif dist_kind(entry.name) is None:
+        ignored.append(entry)
+    elif entry.is_file() and not entry.is_symlink():
+        dists.append(DistFile(entry))
+    else:
+        not_files.append(entry)
 
 
 def scan_packages_dir(folder: Path) -> FolderContents:
-    """Sort the top level of ``folder`` into distributions, impostors, refused formats and
-    everything else."""
+    """Sort ``folder`` into distributions, impostors, refused formats and everything else:
+    its files, and the files of its sub-folders (one per artifact, as download-artifact
+    leaves them without merge-multiple; a folder named like a distribution included)."""
     dists: list[DistFile] = []
     not_files: list[Path] = []
     unsupported: list[Path] = []
     ignored: list[Path] = []
+    artifact_folders: list[Path] = []
     if not folder.is_dir():
         return FolderContents((), (), (), ())
     for entry in sorted(folder.iterdir()):
-        if entry.name.endswith(COMPANION_SUFFIXES) or entry.name.startswith("."):
+        if entry.is_dir() and not entry.is_symlink() and not entry.name.startswith("."):
+            before = len(dists) + len(unsupported)
+            for inner in sorted(entry.iterdir()):
+                if not inner.is_dir():
+                    _sort_entry(inner, dists, not_files, unsupported, ignored)
+            if len(dists) + len(unsupported) > before:
+                artifact_folders.append(entry)
+            elif dist_kind(entry.name) is not None:
+                not_files.append(entry)  # named like a distribution, holding none
+            else:
+                ignored.append(entry)
             continue
-        if entry.name.lower().endswith(tuple(s.lower() for s in UNSUPPORTED_SUFFIXES)):
-            unsupported.append(entry)
-        elif dist_kind(entry.name) is None:
-            ignored.append(entry)
-        elif entry.is_file() and not entry.is_symlink():
-            dists.append(DistFile(entry))
+        _sort_entry(entry, dists, not_files, unsupported, ignored)
+    kept, duplicates, conflicts = _one_per_name(dists)
+    return FolderContents(
+        tuple(kept),
+        tuple(not_files),
+        tuple(unsupported),
+        tuple(ignored),
+        tuple(artifact_folders),
+        tuple(duplicates),
+        tuple(conflicts),
+    )
+
+
+def _one_per_name(
+    dists: list[DistFile],
+) -> tuple[list[DistFile], list[Path], list[tuple[Path, Path]]]:
+    """The first file of each name; identical copies in other artifacts are duplicates,
+    different ones conflicts."""
+    by_name: dict[str, DistFile] = {}
+    duplicates: list[Path] = []
+    conflicts: list[tuple[Path, Path]] = []
+    for dist in dists:
+        first = by_name.get(dist.name)
+        if first is None:
+            by_name[dist.name] = dist
+        elif first.hashes.sha256 == dist.hashes.sha256:
+            duplicates.append(dist.path)
         else:
-            not_files.append(entry)
-    return FolderContents(tuple(dists), tuple(not_files), tuple(unsupported), tuple(ignored))
+            conflicts.append((first.path, dist.path))
+    return list(by_name.values()), duplicates, conflicts
