@@ -148,6 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the PyPI job also creates the GitHub Release for the tag (draft: as a draft)",
     )
     init.add_argument("--force", action="store_true", help="replace an existing release.yml")
+    init.add_argument(
+        "--matrix",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="build the wheels with cibuildwheel on every platform (default: when the project "
+        "is compiled)",
+    )
     doctor = commands.add_parser(
         "doctor", help="audit GitHub workflows against the release security checklist"
     )
@@ -317,7 +324,11 @@ def run_init(args: argparse.Namespace, environ: Mapping[str, str], reporter: Rep
     from py_release.workflow.init import init_workflow
 
     result = init_workflow(
-        args.project_dir, branch=args.branch, github_release=args.github_release, force=args.force
+        args.project_dir,
+        branch=args.branch,
+        github_release=args.github_release,
+        force=args.force,
+        matrix=args.matrix,
     )
     reporter.info(f"wrote {result.path}")
     for line in result.instructions:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from py_release.workflow.init import WorkflowSpec, render_workflow
+from py_release.workflow.init_matrix import render_matrix_workflow
 from tests.helpers import REPO, clean_environ
 
 SPECS = {
@@ -22,13 +23,18 @@ SPECS = {
     "subfolder-draft-release": WorkflowSpec(
         "Sample.Project", "packages/sample project", "release/1.x", github_release="draft"
     ),
+    "matrix": WorkflowSpec("sample-ext"),
+    "matrix-subfolder-release": WorkflowSpec(
+        "Sample.Ext", "packages/ext", "release/1.x", github_release="true"
+    ),
 }
 
 
 def _write(tmp_path: Path, name: str) -> Path:
     path = tmp_path / name / ".github" / "workflows" / "release.yml"
     path.parent.mkdir(parents=True)
-    path.write_text(render_workflow(SPECS[name]), encoding="utf-8")
+    render = render_matrix_workflow if name.startswith("matrix") else render_workflow
+    path.write_text(render(SPECS[name]), encoding="utf-8")
     return path
 
 

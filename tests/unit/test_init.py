@@ -295,3 +295,71 @@ def test_a_fixed_version_gets_the_testpypi_note_and_a_dynamic_one_does_not(
     )
     assert main(["init", "--project-dir", str(project), "--force"], environ={}) == 0
     assert "fixes version" not in _printed(capsys)
+
+
+COMPILED = [
+    ("pyproject.toml", '[build-system]\nrequires = ["scikit-build-core"]\n'
+     'build-backend = "scikit_build_core.build"\n[project]\nname = "ext"\n', "scikit-build-core"),
+    ("pyproject.toml", '[build-system]\nbuild-backend = "mesonpy"\n[project]\nname = "ext"\n',
+     "meson-python"),
+    ("setup.py", "from setuptools import Extension, setup\nsetup(ext_modules=[Extension('x', "
+     "['x.c'])])\n", "setup.py builds extension modules"),
+    ("src/ext/_speedups.c", "int x;\n", "compiled sources (src/ext/_speedups.c)"),
+    ("Cargo.toml", "[package]\n", "Cargo.toml"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("file", "text", "why"), COMPILED, ids=[c[2] for c in COMPILED])
+def test_a_compiled_project_is_told_apart(file: str, text: str, why: str, tmp_path: Path) -> None:
+    from py_release.workflow.init_matrix import compiled_reason
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "ext"\n')
+    (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / file).write_text(text)
+    reason = compiled_reason(tmp_path)
+    assert reason is not None
+    assert why in reason
+
+
+def test_a_pure_project_is_not_compiled() -> None:
+    from py_release.workflow.init_matrix import compiled_reason
+
+    assert compiled_reason(REPO / "examples" / "sample-project") is None
+
+
+def test_init_writes_the_matrix_for_a_compiled_project(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from py_release.workflow.init_matrix import render_matrix_workflow
+
+    project = copy_sample(tmp_path)
+    (project / "src" / "py_release_sample" / "_speedups.c").write_text("int x;\n")
+    _git_repository(project, "git@github.com:octo-org/sample-project.git")
+
+    assert main(["init", "--project-dir", str(project)], environ={}) == 0
+    written = (project / ".github" / "workflows" / "release.yml").read_text()
+    assert written == render_matrix_workflow(WorkflowSpec("py-release-sample"))
+    assert "the project is compiled" in _printed(capsys)
+
+    assert main(["init", "--project-dir", str(project), "--force", "--no-matrix"], environ={}) == 0
+    assert (project / ".github" / "workflows" / "release.yml").read_text() == render_workflow(
+        WorkflowSpec("py-release-sample")
+    )
+    assert "which PyPI refuses; --matrix builds every platform" in _printed(capsys)
+
+
+def test_the_matrix_workflow_passes_doctor_and_builds_nowhere_it_publishes() -> None:
+    from py_release.workflow.init_matrix import RUNNERS, render_matrix_workflow
+
+    text = render_matrix_workflow(WorkflowSpec("sample-ext", github_release="true"))
+    assert [f for f in audit(text, "release.yml") if f.level != "pass"] == []
+    jobs = _jobs(text)
+    assert jobs["wheels"]["strategy"]["matrix"]["os"] == list(RUNNERS)
+    assert jobs["check"]["needs"] == ["sdist", "wheels"]
+    for index in ("testpypi", "pypi"):
+        assert jobs[index]["needs"] == "check"
+        steps = jobs[index]["steps"]
+        assert steps[0]["with"]["merge-multiple"] is True
+        assert steps[1]["with"]["build"] is False
+    for builder in ("sdist", "wheels", "check"):
+        assert "id-token" not in jobs[builder]["permissions"]

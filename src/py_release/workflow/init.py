@@ -171,8 +171,10 @@ def repository_root(start: Path) -> Path:
 # --- the workflow -------------------------------------------------------------------------------
 
 
-def render_workflow(spec: WorkflowSpec) -> str:
-    """The release workflow's text for ``spec``."""
+def publishing_jobs(
+    spec: WorkflowSpec, *, needs: str = "build", download: tuple[str, ...] = (f"name: {ARTIFACT}",)
+) -> tuple[str, str]:
+    """The TestPyPI and PyPI jobs: branch pushes to TestPyPI, release tags to PyPI."""
     trusted_publishing = "id-token: write # Trusted Publishing and PEP 740 attestations"
     pypi_permissions = [trusted_publishing]
     pypi_inputs: list[str] = []
@@ -184,34 +186,37 @@ def render_workflow(spec: WorkflowSpec) -> str:
         # no project code runs beside the id-token or the contents: write token.
         pypi_permissions.append("contents: write # the GitHub Release for the tag")
         pypi_inputs.append(f"github-release: {spec.github_release}")
-    github_release_note = (
-        "# The PyPI job also creates the GitHub Release for the tag, with the files and their\n"
-        "# attestations.\n"
-        if spec.github_release != "false"
-        else ""
-    )
-    testpypi_job = _publishing_job(
+    testpypi_job = publishing_job(
         spec,
         TESTPYPI,
         condition=f"github.event_name == 'push' && github.ref == 'refs/heads/{spec.branch}'",
         permissions=[trusted_publishing],
         inputs=["skip-existing: true"],
+        needs=needs,
+        download=download,
     )
-    pypi_job = _publishing_job(
+    pypi_job = publishing_job(
         spec,
         PYPI,
         condition="github.event_name == 'push' && startsWith(github.ref, 'refs/tags/v')",
         permissions=pypi_permissions,
         inputs=pypi_inputs,
+        needs=needs,
+        download=download,
+    )
+    return testpypi_job, pypi_job
+
+
+def workflow_head(spec: WorkflowSpec) -> str:
+    """What every workflow ``init`` writes has after its opening comment, up to its jobs."""
+    note = (
+        "# The PyPI job also creates the GitHub Release for the tag, with the files and their\n"
+        "# attestations.\n"
+        if spec.github_release != "false"
+        else ""
     )
     return f"""\
-# Release {spec.project}: written by `py-release init` (run it again with --force to refresh).
-# Every push and pull request builds and checks the distributions once, uploading nothing.
-# Pushes to {spec.branch} publish those files to TestPyPI and release tags (v*) publish them to
-# PyPI, each from its own job and environment with Trusted Publishing: no token is stored.
-# TestPyPI keeps every version: each push that changes the files needs a new version
-# (setuptools-scm with local_scheme = "no-local-version" gives one).
-{github_release_note}name: release
+{note}name: release
 
 on:
   push:
@@ -227,7 +232,20 @@ concurrency:
   cancel-in-progress: false
 
 jobs:
-  build:
+"""
+
+
+def render_workflow(spec: WorkflowSpec) -> str:
+    """The release workflow's text for ``spec``."""
+    testpypi_job, pypi_job = publishing_jobs(spec)
+    return f"""\
+# Release {spec.project}: written by `py-release init` (run it again with --force to refresh).
+# Every push and pull request builds and checks the distributions once, uploading nothing.
+# Pushes to {spec.branch} publish those files to TestPyPI and release tags (v*) publish them to
+# PyPI, each from its own job and environment with Trusted Publishing: no token is stored.
+# TestPyPI keeps every version: each push that changes the files needs a new version
+# (setuptools-scm with local_scheme = "no-local-version" gives one).
+{workflow_head(spec)}  build:
     name: Build and check
     runs-on: ubuntu-latest
     permissions:
@@ -240,7 +258,7 @@ jobs:
         uses: {ACTION.uses}
         with:
           dry-run: true
-          project-dir: {_scalar(spec.project_dir)}
+          project-dir: {yaml_scalar(spec.project_dir)}
           packages-dir: {PACKAGES_DIR}
       - name: Keep the checked files for the publishing jobs
         uses: {UPLOAD_ARTIFACT.uses}
@@ -253,18 +271,27 @@ jobs:
 {pypi_job}"""
 
 
-def _publishing_job(
-    spec: WorkflowSpec, index: Index, *, condition: str, permissions: list[str], inputs: list[str]
+def publishing_job(
+    spec: WorkflowSpec,
+    index: Index,
+    *,
+    condition: str,
+    permissions: list[str],
+    inputs: list[str],
+    needs: str = "build",
+    download: tuple[str, ...] = (f"name: {ARTIFACT}",),
 ) -> str:
     """The job that uploads the checked files from the artifact to ``index`` (when
     ``condition``), in the index's environment with ``permissions``; ``inputs`` are the action's
-    inputs beyond those every publishing job gives."""
+    inputs beyond those every publishing job gives; ``download`` the download step's inputs
+    beyond its path."""
     granted = "".join(f"      {permission}\n" for permission in permissions)
     given = "".join(f"          {line}\n" for line in inputs)
+    fetched = "".join(f"          {line}\n" for line in download)
     return f"""\
   {index.name}:
     name: Publish to {index.title}
-    needs: build
+    needs: {needs}
     if: {condition}
     runs-on: ubuntu-latest
     environment:
@@ -274,8 +301,7 @@ def _publishing_job(
 {granted}    steps:
       - uses: {DOWNLOAD_ARTIFACT.uses}
         with:
-          name: {ARTIFACT}
-          path: {PACKAGES_DIR}/
+{fetched}          path: {PACKAGES_DIR}/
       - name: Publish to {index.title}
         uses: {ACTION.uses}
         with:
@@ -285,7 +311,7 @@ def _publishing_job(
 {given}"""
 
 
-def _scalar(value: str) -> str:
+def yaml_scalar(value: str) -> str:
     """``value`` as a YAML scalar: plain when that is safe, else double-quoted."""
     return value if _PLAIN.fullmatch(value) else json.dumps(value)
 
@@ -352,7 +378,12 @@ class InitResult:
 
 
 def init_workflow(
-    project_dir: Path, *, branch: str, github_release: GitHubRelease, force: bool
+    project_dir: Path,
+    *,
+    branch: str,
+    github_release: GitHubRelease,
+    force: bool,
+    matrix: bool | None = None,
 ) -> InitResult:
     """Write the release workflow for the project in ``project_dir`` into its repository's
     ``.github/workflows/``; raises ``ReleaseError`` for a project without a usable name, a
@@ -374,11 +405,31 @@ def init_workflow(
     relative = project_dir.relative_to(root).as_posix()
     spec = WorkflowSpec(name, relative, branch, github_release)
     path = root / ".github" / "workflows" / WORKFLOW_FILE
-    write_workflow(path, render_workflow(spec), force=force)
+    # Imported here: init_matrix builds on this module.
+    from py_release.workflow.init_matrix import compiled_reason, render_matrix_workflow
+
+    compiled = compiled_reason(project_dir)
+    layout: list[str] = []
+    if matrix is None and compiled:
+        matrix = True
+        layout = [
+            f"note: the project is compiled ({compiled}), so the workflow builds its wheels",
+            "  with cibuildwheel on each platform (--no-matrix: one build on ubuntu-latest,",
+            "  whose linux_* wheel PyPI refuses).",
+            "",
+        ]
+    elif matrix is False and compiled:
+        layout = [
+            f"warning: the project is compiled ({compiled}): a wheel built on one runner is",
+            "  tagged for it (linux_x86_64), which PyPI refuses; --matrix builds every platform.",
+            "",
+        ]
+    text = render_matrix_workflow(spec) if matrix else render_workflow(spec)
+    write_workflow(path, text, force=force)
     remote = origin_url(root)
     repository = parse_remote(remote) if remote else None
     instructions = publisher_instructions(spec, repository, remote=remote)
     version = static_version(project_dir)
     if version is not None:
         instructions = [*version_note(version, branch), *instructions]
-    return InitResult(path, instructions)
+    return InitResult(path, [*layout, *instructions])

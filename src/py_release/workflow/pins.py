@@ -41,6 +41,7 @@ UPLOAD_ARTIFACT = Pin(
 DOWNLOAD_ARTIFACT = Pin(
     "actions/download-artifact", "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1"
 )
+CIBUILDWHEEL = Pin("pypa/cibuildwheel", "1828c10ab37f080699c7b81cea34097c684a7074", "v4.2.0")
 SETUP_PYTHON = Pin("actions/setup-python", "5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0")
 
 # This action. Its repository name is the one the README's examples use until the action is
@@ -55,4 +56,6 @@ SETUP_PYTHON = Pin("actions/setup-python", "5fda3b95a4ea91299a34e894583c3862153e
 ACTION_REPOSITORY = "org/py-release-action"
 ACTION = Pin(ACTION_REPOSITORY, "ffa6e0cd2b60ac6376c317659a84b5928cbc9ef2", "0.1.0, untagged")
 
-PINS: tuple[Pin, ...] = (CHECKOUT, UPLOAD_ARTIFACT, DOWNLOAD_ARTIFACT, SETUP_PYTHON, ACTION)
+PINS: tuple[Pin, ...] = (
+    CHECKOUT, UPLOAD_ARTIFACT, DOWNLOAD_ARTIFACT, CIBUILDWHEEL, SETUP_PYTHON, ACTION
+)  # fmt: skip
