@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from py_release.workflow.pins import ACTION, CHECKOUT, DOWNLOAD_ARTIFACT, UPLOAD_ARTIFACT
+from py_release.workflow.pins import ACTION, CHECKOUT, DOWNLOAD_ARTIFACT, UPLOAD_ARTIFACT, Pin
 from tests.e2e.act import GIT, ActRun, commit_all, copy_action, git_init, run_act
 from tests.e2e.sandbox_act import ENV_FILE_KEY, SECRET_FILE_KEY
 from tests.helpers import clean_environ, copy_sample
@@ -28,6 +28,12 @@ def project_with_init(tmp_path: Path, *init_options: str) -> tuple[Path, str]:
     by `py-release init` (run as a user runs it, with ``init_options``) and committed; and
     what init printed."""
     project = copy_sample(tmp_path, version="1.0.0")
+    return project, init_in(project, *init_options)
+
+
+def init_in(project: Path, *init_options: str) -> str:
+    """Make ``project`` a git repository on main with a github.com origin, run `py-release
+    init` in it as a user would and commit the workflow; what init printed."""
     git_init(project)
     subprocess.run(
         [*GIT, "remote", "add", "origin", "https://github.com/octo-org/sample-project.git"],
@@ -39,14 +45,22 @@ def project_with_init(tmp_path: Path, *init_options: str) -> tuple[Path, str]:
     )  # fmt: skip
     assert init.returncode == 0, init.stdout + init.stderr
     commit_all(project, "release workflow from py-release init")
-    return project, init.stdout + init.stderr
+    return init.stdout + init.stderr
 
 
 def run_init_workflow(
-    project: Path, work: Path, sandbox: Mapping[str, str], ref: str, cache: Path
+    project: Path,
+    work: Path,
+    sandbox: Mapping[str, str],
+    ref: str,
+    cache: Path,
+    *,
+    more_standins: Sequence[tuple[Pin, Path]] = (),
+    more_args: Sequence[str] = (),
 ) -> ActRun:
     """act on a push of ``ref`` to ``project``, with the sandbox's files; the run's own files
-    (the action's copy, the artifacts, act's event and results) in ``work``."""
+    (the action's copy, the artifacts, act's event and results) in ``work``;
+    ``more_standins`` replace further pinned actions, ``more_args`` go to act."""
     work.mkdir(exist_ok=True)
     # This checkout's action stands in for org/py-release-action at the pinned commit.
     action = copy_action(work / "py-release-action")
@@ -55,6 +69,7 @@ def run_init_workflow(
         (UPLOAD_ARTIFACT, STANDINS / "upload-artifact"),
         (DOWNLOAD_ARTIFACT, STANDINS / "download-artifact"),
         (ACTION, action),
+        *more_standins,
     ]
     args = [
         "--no-skip-checkout",
@@ -62,6 +77,7 @@ def run_init_workflow(
         "--secret-file", sandbox[SECRET_FILE_KEY],
         "--env", f"STANDIN_CHECKOUT_FROM={project}",
         "--env", f"STANDIN_ARTIFACTS={work / 'artifacts'}",
+        *more_args,
     ]  # fmt: skip
     for pin, folder in replaced:
         args += ["--local-repository", f"{pin.action}@{pin.sha}={folder}"]

@@ -27,17 +27,19 @@ def _key_values(path: Path) -> dict[str, str]:
 
 
 @contextmanager
-def sandbox_process(tmp_path: Path, ref: str | None = None) -> Iterator[dict[str, str]]:
-    """`py-release sandbox` for the sample project, its tokens naming ``ref`` (the sandbox's
-    default tag when None); yields what it wrote to --env-file and --secret-file (and the files
-    themselves under ``_ENV_FILE`` and ``_SECRET_FILE``)."""
+def sandbox_process(
+    tmp_path: Path, ref: str | None = None, project: str = PROJECT
+) -> Iterator[dict[str, str]]:
+    """`py-release sandbox` for ``project`` (the sample's by default), its tokens naming
+    ``ref`` (the sandbox's default tag when None); yields what it wrote to --env-file and
+    --secret-file (and the files themselves under ``_ENV_FILE`` and ``_SECRET_FILE``)."""
     env_file = tmp_path / "sandbox.env"
     secret_file = tmp_path / "sandbox.secrets"
     log = tmp_path / "sandbox.log"
     ref_option = ["--ref", ref] if ref else []
     with log.open("w") as log_stream:
         process = subprocess.Popen(
-            [sys.executable, "-m", "py_release", "sandbox", "--project", PROJECT,
+            [sys.executable, "-m", "py_release", "sandbox", "--project", project,
              "--repository", "octo-org/sample-project", "--workflow", "release.yml",
              "--environment", "pypi", *ref_option, "--env-file", str(env_file),
              "--secret-file", str(secret_file)],
@@ -83,11 +85,12 @@ def run_act_in_sandbox(
     )  # fmt: skip
 
 
-def files_on(upload_url: str) -> set[str]:
-    """The sample project's files a stand-in lists (empty when it has no such project)."""
+def files_on(upload_url: str, project: str = PROJECT) -> set[str]:
+    """The files of ``project`` (the sample's by default) a stand-in lists (empty when it has
+    no such project)."""
     simple = upload_url.replace("/legacy/", "/simple/")
     response = requests.get(
-        f"{simple}{PROJECT}/",
+        f"{simple}{project}/",
         headers={"Accept": "application/vnd.pypi.simple.v1+json"},
         timeout=10,
     )
