@@ -132,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="write act's secrets (the GitHub API stand-in's job token) to this file, for act "
         "--secret-file (default: a private temporary file, removed on exit)",
     )
+    sandbox.add_argument(
+        "--workflow-file",
+        type=Path,
+        help="the workflow to rehearse, for the stand-ins of the actions it uses (default: "
+        ".github/workflows/<--workflow> here)",
+    )
     init = commands.add_parser(
         "init",
         help="write .github/workflows/release.yml for this project and print what to enter "
@@ -303,12 +309,14 @@ def run_sandbox(args: argparse.Namespace, environ: Mapping[str, str], reporter: 
         ref=args.ref,
     )
     project = args.project or project_name_from(Path("pyproject.toml"))
+    workflow_file = args.workflow_file or Path(".github", "workflows", args.workflow)
     return run_sandbox(
         identity=identity,
         project=project,
         env_file=args.env_file,
         secret_file=args.secret_file,
         reporter=reporter,
+        workflow_file=workflow_file if workflow_file.is_file() else None,
     )
 
 

@@ -2,9 +2,10 @@
 
 The sample project becomes a git repository with a github.com origin and `py-release init`
 writes its release workflow. act runs that file as it is: `--local-repository` puts small
-composite stand-ins (tests/e2e/standins/) in place of the pinned actions/checkout,
-upload-artifact and download-artifact, and this checkout's action files in place of the pinned
-org/py-release-action; the sandbox's --env-file and --secret-file supply the rest.
+composite stand-ins (py-release sandbox's, in src/py_release/sandbox/standins/) in place of
+the pinned actions/checkout, upload-artifact and download-artifact, and this checkout's action
+files in place of the pinned org/py-release-action; the sandbox's --env-file and
+--secret-file supply the rest.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from py_release.sandbox.act_setup import STANDINS
 from py_release.workflow.pins import ACTION, CHECKOUT, DOWNLOAD_ARTIFACT, UPLOAD_ARTIFACT, Pin
 from tests.e2e.act import GIT, ActRun, commit_all, copy_action, git_init, run_act
 from tests.e2e.sandbox_act import ENV_FILE_KEY, SECRET_FILE_KEY
 from tests.helpers import clean_environ, copy_sample
 
-STANDINS = Path(__file__).parent / "standins"
+# Stand-ins the tests add for actions a user's rehearsal does not replace.
+TEST_STANDINS = Path(__file__).parent / "standins"
 
 
 def project_with_init(tmp_path: Path, *init_options: str) -> tuple[Path, str]:

@@ -1,5 +1,5 @@
 """The project's own CI (.github/workflows/tests.yml), its job that uses the action on itself,
-run unmodified by act on Linux: the checkout stand-in (tests/e2e/standins/checkout) in place
+run unmodified by act on Linux: the checkout stand-in (py-release sandbox's) in place
 of the pinned actions/checkout, the rest as on GitHub. macOS and Windows run it on GitHub only:
 act's host mode here is Linux."""
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from py_release.sandbox.act_setup import STANDINS
 from py_release.workflow.pins import CHECKOUT
 from tests.e2e.act import make_repository, run_act
 from tests.helpers import REPO
@@ -22,7 +23,7 @@ def test_the_action_makes_a_dry_run_of_the_sample_on_itself(
 ) -> None:
     # This checkout's action, the sample project and tests.yml, committed.
     repo = make_repository(tmp_path, REPO / ".github" / "workflows" / "tests.yml", name="tests.yml")
-    checkout = Path(__file__).parent / "standins" / "checkout"
+    checkout = STANDINS / "checkout"
     run = run_act(
         repo, tmp_path, "push", {"ref": "refs/heads/main"}, cache=bootstrap_cache,
         workflow="tests.yml",

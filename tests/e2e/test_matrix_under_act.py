@@ -15,7 +15,7 @@ import pytest
 from py_release.workflow.init_matrix import RUNNERS
 from py_release.workflow.pins import CIBUILDWHEEL
 from tests.corpus.test_real_releases import RELEASES, _fetch
-from tests.e2e.init_act import STANDINS, init_in, jobs_that_ran, run_init_workflow
+from tests.e2e.init_act import TEST_STANDINS, init_in, jobs_that_ran, run_init_workflow
 from tests.e2e.sandbox_act import files_on, sandbox_process
 
 pytestmark = pytest.mark.slow
@@ -55,7 +55,7 @@ def test_the_matrix_workflow_publishes_real_platform_wheels(
     with sandbox_process(tmp_path, f"refs/tags/v{VERSION}", project=PROJECT) as sandbox:
         run = run_init_workflow(
             project, tmp_path / "work", sandbox, f"refs/tags/v{VERSION}", bootstrap_cache,
-            more_standins=[(CIBUILDWHEEL, STANDINS / "cibuildwheel")],
+            more_standins=[(CIBUILDWHEEL, TEST_STANDINS / "cibuildwheel")],
             more_args=[*labels, "--env", f"STANDIN_WHEELS={ready}"],
         )  # fmt: skip
         on_pypi = files_on(sandbox["PY_RELEASE_SANDBOX_PYPI"], PROJECT)

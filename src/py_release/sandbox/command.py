@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import tempfile
 import threading
@@ -11,9 +12,11 @@ from pathlib import Path
 
 from py_release.errors import ReleaseError
 from py_release.reporter import Reporter
+from py_release.sandbox.act_setup import ActSetup, act_command, act_setup
 from py_release.sandbox.identity import JobIdentity
 from py_release.sandbox.session import start_sandbox
 from py_release.secrets import Secret
+from py_release.workflow.doctor import read_workflow
 
 
 def write_secret_file(path: Path, values: dict[str, Secret]) -> None:
@@ -31,6 +34,7 @@ def run_sandbox(
     reporter: Reporter,
     secret_file: Path | None = None,
     stop: threading.Event | None = None,
+    workflow_file: Path | None = None,
 ) -> int:
     """Serve until interrupted (or ``stop`` is set); print the lines act needs.
 
@@ -46,6 +50,12 @@ def run_sandbox(
             folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="py-release-sandbox-"))
             secret_file = Path(folder) / "act.secrets"
         env = sandbox.act_env()
+        setup = act_setup(read_workflow(workflow_file)) if workflow_file else None
+        if setup is not None and setup.local_repositories:
+            # The stand-ins copy the repository, and keep artifacts for the run's jobs, here.
+            artifacts = stack.enter_context(tempfile.TemporaryDirectory(prefix="py-release-act-"))
+            env["STANDIN_CHECKOUT_FROM"] = str(Path.cwd())
+            env["STANDIN_ARTIFACTS"] = artifacts
         testpypi = sandbox.testpypi
         assert testpypi is not None  # start_sandbox starts both stand-ins
         # The secrets first: a caller that waits for the env file finds both written.
@@ -83,6 +93,7 @@ def run_sandbox(
             "local Sigstore, as on GitHub, and makes a github-release on the GitHub API "
             "stand-in. The variables are refused on GitHub's own runners.",
         ]
+        lines += _act_lines(setup, workflow_file, env_file, secret_file, identity)
         reporter.info("\n".join(lines))
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -93,6 +104,44 @@ def run_sandbox(
             pass
         reporter.info("sandbox stopped")
     return 0
+
+
+def _act_lines(
+    setup: ActSetup | None,
+    workflow_file: Path | None,
+    env_file: Path | None,
+    secret_file: Path,
+    identity: JobIdentity,
+) -> list[str]:
+    """How to run the workflow: the act command with the stand-ins of the actions it uses, and
+    the CLI's equivalent."""
+    lines = [""]
+    if setup is not None and workflow_file is not None:
+        lines.append(
+            f"{workflow_file} uses actions act would fetch from GitHub; these stand-ins take "
+            "their place (checkout copies this folder, artifacts stay in a temporary folder):"
+        )
+        lines += [f"  --local-repository {local}" for local in setup.local_repositories]
+        if setup.fetched:
+            lines.append(
+                "act fetches the others from GitHub (offline, give each a --local-repository "
+                "ACTION@REF=FOLDER of a clone): " + ", ".join(setup.fetched)
+            )
+        event = json.dumps({"ref": identity.ref})
+        lines += [
+            "",
+            f"With an event file (echo '{event}' > event.json), run:",
+            "  " + act_command("event.json", env_file, secret_file, setup),
+        ]
+    if env_file is not None:
+        lines += [
+            "",
+            "Or the CLI, as the action runs it (GITHUB_ACTIONS and ACT as act sets them; the "
+            "ID token comes from the issuer above):",
+            f"  env $(cat {env_file}) GITHUB_ACTIONS=true ACT=true GITHUB_REF={identity.ref} "
+            "py-release publish --repository pypi",
+        ]
+    return lines
 
 
 def project_name_from(pyproject: Path) -> str:
