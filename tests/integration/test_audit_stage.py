@@ -89,4 +89,12 @@ def test_a_workflow_not_checked_out_is_skipped_with_the_reason(
 
     assert run.returncode == 0, run.log
     assert "nothing to audit" in run.log
-    assert "check out the repository before this step" in run.log
+    assert "release.yml is not in the workspace: this job checks nothing out" in run.log
+
+    # Without GITHUB_WORKFLOW_REF (act, older GitHub Enterprise Servers), the reason is the
+    # same: there is no checkout to look in, not a bad ref.
+    del env["GITHUB_WORKFLOW_REF"]
+    run = run_cli([], tmp_path, env)
+    assert run.returncode == 0, run.log
+    assert "this job checks nothing out, so no workflow file is in the workspace" in run.log
+    assert "does not name a workflow" not in run.log

@@ -80,6 +80,27 @@ def workflow_named(workspace: Path, name: str) -> str | None:
     return matches[0] if len(matches) == 1 else None
 
 
+def _why_not_found(context: GitHubContext) -> str:
+    """Why the running workflow's file cannot be named, in the words of what is missing."""
+    workflows = Path(context.workspace or ".") / ".github" / "workflows"
+    if context.workflow_ref and context.repository:
+        return (
+            f"the running workflow ({context.workflow_ref.split('@', 1)[0]}) is in another "
+            f"repository than {context.repository} (a reusable workflow's caller): its file "
+            "is not in this workspace"
+        )
+    if not workflows.is_dir():
+        return (
+            "this job checks nothing out, so no workflow file is in the workspace (the runner "
+            "does not say which one runs: GITHUB_WORKFLOW_REF is not set); the build job, which "
+            "checks out, audits it"
+        )
+    return (
+        f"GITHUB_WORKFLOW_REF is not set and no file in .github/workflows is named "
+        f"{context.workflow_name or '(no GITHUB_WORKFLOW either)'}, or two are"
+    )
+
+
 def audit_running_workflow(context: GitHubContext) -> WorkflowAudit:
     if not context.workspace:
         return WorkflowAudit(None, (), "GITHUB_WORKSPACE is not set")
@@ -87,7 +108,7 @@ def audit_running_workflow(context: GitHubContext) -> WorkflowAudit:
     if relative is None and not context.workflow_ref and context.workflow_name:
         relative = workflow_named(Path(context.workspace), context.workflow_name)
     if relative is None:
-        return WorkflowAudit(None, (), "GITHUB_WORKFLOW_REF does not name a workflow of this run")
+        return WorkflowAudit(None, (), _why_not_found(context))
     file = Path(context.workspace) / relative
     try:
         text = read_workflow(file)
@@ -97,8 +118,8 @@ def audit_running_workflow(context: GitHubContext) -> WorkflowAudit:
         return WorkflowAudit(
             None,
             (),
-            f"{relative} is not in the workspace (check out the repository before this step "
-            "to have it audited)",
+            f"{relative} is not in the workspace: this job checks nothing out (a publishing job "
+            "that downloads its files need not; the build job, which checks out, audits it)",
         )
     return WorkflowAudit(relative, tuple(audit(text, relative)))
 
