@@ -46,15 +46,16 @@ SETUP_PYTHON = Pin("actions/setup-python", "5fda3b95a4ea91299a34e894583c3862153e
 
 # This action. Its repository name is the one the README's examples use until the action is
 # published under its final name. The SHA is a commit of this repository's own history (main)
-# with every input and stage the generated workflow uses (repository: pypi/testpypi, build,
-# dry-run, packages-dir, skip-existing, github-release, the audit stage). No release tag
+# with every input and stage the generated workflows use (repository: pypi/testpypi, build
+# false/sdist, dry-run, packages-dir with artifact folders, skip-existing, github-release, the
+# audit stage). No release tag
 # exists yet, so the comment says so instead of naming one. It is a table entry, not the HEAD
 # of whatever checkout `init` runs from, so the same command writes the same file everywhere
 # (and the test that keeps .github/workflows/release.yml in step with `init` can hold); a test
 # checks that it is a commit of this repository. Bump it on each release:
 # `git rev-parse v<version>^{commit}`.
 ACTION_REPOSITORY = "org/py-release-action"
-ACTION = Pin(ACTION_REPOSITORY, "ffa6e0cd2b60ac6376c317659a84b5928cbc9ef2", "0.1.0, untagged")
+ACTION = Pin(ACTION_REPOSITORY, "593a6c273eb1ea652c2f7d043e862cdc620dbf7d", "0.1.0, untagged")
 
 PINS: tuple[Pin, ...] = (
     CHECKOUT, UPLOAD_ARTIFACT, DOWNLOAD_ARTIFACT, CIBUILDWHEEL, SETUP_PYTHON, ACTION
