@@ -160,3 +160,58 @@ def test_a_tag_release_through_trusted_publishing_with_attestations(
     assert run.outputs["uploaded"] == "2"
     assert run.outputs["version"] == "1.0.0"
     assert "provenance of 2 files verified" in run.summary
+
+
+DOCKER_WORKFLOW = """\
+name: release
+on: pull_request
+jobs:
+  release:
+    runs-on: ubuntu-latest
+    steps:
+      - id: release
+        uses: docker://{image}
+        with:
+          repository-url: {index}
+          user: {user}
+          password: ${{{{ secrets.INDEX_PASSWORD }}}}
+          doctor: "off"
+      - name: Hand the outputs to the test
+        env:
+          OUT_VERSION: ${{{{ steps.release.outputs.version }}}}
+          OUT_FILES: ${{{{ steps.release.outputs.files }}}}
+        run: env | grep '^OUT_' | sort > results.env
+"""
+
+
+def test_uses_docker_as_the_readme_documents_it(image: str, tmp_path: Path) -> None:
+    """`uses: docker://IMAGE` in a workflow, run by act in Docker mode: the job in a container
+    of the image's Debian base, the action's container beside it, the workspace bound in."""
+    from tests.e2e.act import act_binary
+
+    workspace = _workspace(tmp_path)
+    base = image.replace("py-release:", "py-release-base:")
+    with PypiServer() as index:
+        register_secret(index.password.reveal())
+        (workspace / ".github" / "workflows").mkdir(parents=True)
+        (workspace / ".github" / "workflows" / "release.yml").write_text(
+            DOCKER_WORKFLOW.format(image=image, index=index.url, user=index.user)
+        )
+        (tmp_path / "event.json").write_text(json.dumps({"pull_request": {"number": 1}}))
+        run = subprocess.run(
+            [act_binary(), "pull_request", "-e", str(tmp_path / "event.json"),
+             "-P", f"ubuntu-latest={base}", "--pull=false", "--bind",
+             "-s", f"INDEX_PASSWORD={index.password.reveal()}"],
+            cwd=workspace, capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+        held = list(index.packages.iterdir())
+    log = run.stdout + run.stderr
+    assert_no_secrets(log)
+
+    assert run.returncode == 0, log[-6000:]
+    results = dict(
+        line.split("=", 1) for line in (workspace / "results.env").read_text().splitlines()
+    )
+    assert results["OUT_VERSION"] == "1.0.0"
+    assert {f["status"] for f in json.loads(results["OUT_FILES"])} == {"would upload"}
+    assert held == []
