@@ -365,8 +365,18 @@ def _raise_for_write_failures(reporter: Reporter) -> None:
         )
 
 
+def _tolerant_streams() -> None:
+    """A console that cannot show a character (Windows' code pages and U+200B, which makes
+    outside text inert in the log) gets an escape, never a UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     environ = os.environ if environ is None else environ
+    _tolerant_streams()
     reporter = reporter_from_environ(environ, verbose=True)
     _mask_secrets_first(environ, reporter)
     arguments = list(sys.argv[1:] if argv is None else argv)

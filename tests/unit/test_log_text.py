@@ -63,3 +63,23 @@ def test_no_line_the_reporter_writes_is_a_command_it_did_not_mean(
     assert names.count("warning") == 1
     assert names.count("error") == 2
     assert names.count("group") == names.count("endgroup") == 2
+
+
+def test_a_console_without_the_guard_character_gets_an_escape_not_a_crash() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "from py_release.cli import _tolerant_streams\n"
+        "from py_release.github.log_text import inert\n"
+        "_tolerant_streams()\n"
+        "print(inert('::add-mask::1.0.0'))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        env={"PYTHONIOENCODING": "cp1252", "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == b":\\u200b:add-mask::1.0.0\n"
