@@ -36,7 +36,7 @@ PAYLOAD = 1 << 20
 CONCURRENCY = 4
 DELAYS = (0.3, 0.05)
 GOAL_RATIO = 0.30
-Who = Literal["ours", "twine"]
+Who = Literal["ours", "twine", "uv"]
 
 
 def concurrency_flag_missing() -> str | None:
@@ -65,9 +65,12 @@ def _command(who: Who, packages: Path, url: str, user: str) -> list[str]:
             "--concurrency", str(CONCURRENCY), "--packages-dir", str(packages),
             "--repository-url", url, "--user", user,
         ]  # fmt: skip
+    files = sorted(str(p) for p in packages.iterdir())
+    if who == "uv":
+        return [PYTHON, "-m", "uv", "publish", "--quiet", "--publish-url", url, "-u", user, *files]
     return [
         PYTHON, "-m", "twine", "upload", "--non-interactive", "--disable-progress-bar",
-        "--repository-url", url, "-u", user, *sorted(str(p) for p in packages.iterdir()),
+        "--repository-url", url, "-u", user, *files,
     ]  # fmt: skip
 
 
@@ -82,7 +85,8 @@ def _trial(who: Who, wheels: list[Path], delay: float) -> Trial:
             FaultProxy(index.url, uploads_only(Fault(delay=delay))) as proxy,
         ):
             secret = index.password.reveal()
-            variable = "PY_RELEASE_PASSWORD" if who == "ours" else "TWINE_PASSWORD"
+            variable = {"ours": "PY_RELEASE_PASSWORD", "twine": "TWINE_PASSWORD",
+                        "uv": "UV_PUBLISH_PASSWORD"}[who]  # fmt: skip
             command = _command(who, packages, proxy.url, index.user)
             run = measure([command], env=clean_env({variable: secret}), log=scratch / "log")
             on_index = {path.name for path in index.packages.iterdir()}
@@ -107,6 +111,7 @@ def run(ctx: Context) -> Section:
     wheels = platform_wheels(ctx.work / "wheels", FILES, PAYLOAD)
     missing = concurrency_flag_missing()
     comparisons: list[Comparison] = []
+    uv_comparisons: list[Comparison] = []
     for delay in DELAYS:
         ms = round(delay * 1000)
         key = f"P2 {ms} ms"
@@ -123,10 +128,21 @@ def run(ctx: Context) -> Section:
             goal=goal,
             goal_ratio=GOAL_RATIO if delay == DELAYS[0] else None,
         )
-        entries = [(ours, _trial("ours", wheels, delay)), (twine, _trial("twine", wheels, delay))]
+        uv = Side("uv publish")
+        entries = [
+            (ours, _trial("ours", wheels, delay)),
+            (twine, _trial("twine", wheels, delay)),
+            (uv, _trial("uv", wheels, delay)),
+        ]
         run_rounds(key, "seconds", entries, ctx)
         comparisons.append(comparison)
-    return Section("P2 — 40 wheels through a slow index", comparisons, _body(comparisons))
+        uv_comparisons.append(
+            Comparison(f"P2-uv {ms} ms", f"the same, against uv publish, {ms} ms per upload",
+                       "seconds", ours, uv, goal="(report only)", goal_ratio=None)
+        )  # fmt: skip
+    return Section(
+        "P2 — 40 wheels through a slow index", [*comparisons, *uv_comparisons], _body(comparisons)
+    )
 
 
 def _body(comparisons: list[Comparison]) -> str:
@@ -173,6 +189,7 @@ ours:  PY_RELEASE_PASSWORD=… $PY -m py_release publish --build false --verify-
          --packages-dir D --repository-url $PROXY --user uploader
 twine: TWINE_PASSWORD=… $PY -m twine upload --non-interactive --disable-progress-bar \\
          --repository-url $PROXY -u uploader D/*.whl
+uv:    UV_PUBLISH_PASSWORD=… $PY -m uv publish --quiet --publish-url $PROXY -u uploader D/*.whl
 ```
 
 **What bounds it.** twine sends one file after another, so it pays the delay {FILES} times.
