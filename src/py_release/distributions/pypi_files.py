@@ -28,6 +28,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from py_release.distributions.contents import ARCHIVE_ERRORS, members
 from py_release.distributions.files import DistFile
 from py_release.distributions.platform_tags import platform_hint, pypi_accepts_platform
 from py_release.distributions.zip_records import zip_layout_refusal
@@ -205,13 +206,8 @@ def oversized_metadata(dist: DistFile) -> list[Problem]:
     """A refusal when the file's METADATA or PKG-INFO unpacks to more than METADATA_LIMIT,
     decided from the archive's headers alone."""
     try:
-        if dist.kind == "wheel" or dist.name.endswith(".zip"):
-            with zipfile.ZipFile(dist.path) as archive:
-                sizes = [(i.filename, i.file_size) for i in archive.infolist()]
-        else:
-            with tarfile.open(dist.path, "r:gz") as archive:
-                sizes = [(m.name, m.size) for m in archive.getmembers()]
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, EOFError):
+        sizes = [(member.name, member.size) for member in members(dist)]
+    except ARCHIVE_ERRORS:
         return []  # archive_problems says why
     for name, size in sizes:
         is_metadata = name.endswith(".dist-info/METADATA") or (

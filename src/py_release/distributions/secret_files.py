@@ -13,12 +13,10 @@ named as tests, fixtures, examples or dummies they are a warning; elsewhere a re
 from __future__ import annotations
 
 import re
-import tarfile
-import zipfile
-from collections.abc import Iterator
 from fnmatch import fnmatch
 from pathlib import PurePosixPath
 
+from py_release.distributions.contents import members
 from py_release.distributions.files import DistFile
 from py_release.errors import Problem
 
@@ -70,31 +68,6 @@ _HINT = (
 )
 
 
-Archive = zipfile.ZipFile | tarfile.TarFile
-
-
-def _members(dist: DistFile) -> Iterator[tuple[str, int, Archive, object]]:
-    if dist.kind == "wheel" or dist.name.endswith(".zip"):
-        with zipfile.ZipFile(dist.path) as archive:
-            for info in archive.infolist():
-                if not info.is_dir():
-                    yield info.filename, info.file_size, archive, info
-    else:
-        with tarfile.open(dist.path, "r:gz") as archive:
-            for member in archive.getmembers():
-                if member.isfile():
-                    yield member.name, member.size, archive, member
-
-
-def _read(archive: Archive, entry: object) -> bytes:
-    if isinstance(archive, zipfile.ZipFile):
-        assert isinstance(entry, zipfile.ZipInfo)
-        return archive.read(entry)
-    assert isinstance(entry, tarfile.TarInfo)
-    stream = archive.extractfile(entry)
-    return stream.read() if stream else b""
-
-
 def _named(base: str) -> bool:
     if _TEMPLATE_ENV.match(base):
         return False
@@ -118,7 +91,10 @@ def secret_problems(dist: DistFile) -> list[Problem]:
     """A problem for each member of ``dist`` that holds a credential; private keys in test
     folders are warnings."""
     problems: list[Problem] = []
-    for name, size, archive, entry in _members(dist):
+    for member in members(dist):
+        if not member.is_file:
+            continue
+        name, size = member.name, member.size
         path = PurePosixPath(name)
         base = path.name.lower()
         if _named(base):
@@ -129,7 +105,7 @@ def secret_problems(dist: DistFile) -> list[Problem]:
         suffix_scanned = base.endswith(_SCANNED_SUFFIXES)
         if not suffix_scanned and path.suffix:
             continue
-        found = _found_by_content(_read(archive, entry), suffix_scanned, base)
+        found = _found_by_content(member.read(), suffix_scanned, base)
         if found is None:
             continue
         # An sdist's top folder is the project's name, not a place in it.
