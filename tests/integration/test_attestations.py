@@ -305,6 +305,7 @@ def test_an_unreachable_public_trust_root_is_a_network_error_not_a_verdict(
     import sigstore.errors
     from sigstore.models import ClientTrustConfig
 
+    from py_release.attest import trust
     from py_release.cli import main
 
     assert release(sandbox, packages_dir, tmp_path).returncode == 0
@@ -315,6 +316,7 @@ def test_an_unreachable_public_trust_root_is_a_network_error_not_a_verdict(
         raise sigstore.errors.TUFError("Failed to refresh TUF metadata")
 
     monkeypatch.setattr(ClientTrustConfig, "production", classmethod(unreachable))
+    trust._loaded.cache_clear()  # a root loaded earlier in this process would be kept
     code = main(
         ["verify", str(wheel), "--repository", REPOSITORY, "--workflow", "release.yml"],
         {"PATH": "/usr/bin:/bin"},
@@ -441,3 +443,18 @@ def test_artifact_folders_are_signed_where_they_lie(
     ]  # fmt: skip
     assert len(sandbox.warehouse.files(PROJECT)) == 2
     assert "provenance of 2 files verified" in run.summary
+
+
+def test_a_trust_config_is_loaded_once_and_a_failure_is_not_kept(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    from py_release.attest.trust import load_trust_config
+    from py_release.errors import InputError
+
+    path = _trust_config(sandbox)
+    assert load_trust_config(path) is load_trust_config(path)
+    missing = tmp_path / "later.json"
+    with pytest.raises(InputError):
+        load_trust_config(missing)
+    shutil.copy2(path, missing)
+    assert load_trust_config(missing).trusted_root is not None

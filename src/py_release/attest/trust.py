@@ -3,6 +3,7 @@ trust config."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from sigstore.errors import Error as SigstoreError
@@ -20,11 +21,18 @@ class SigstoreUnreachable(ReleaseError):
 
 def load_trust_config(path: Path | None, *, offline: bool = False) -> ClientTrustConfig:
     """The production Sigstore (through TUF; ``offline`` uses the cached or bundled root), or
-    the ClientTrustConfig JSON at ``path``.
+    the ClientTrustConfig JSON at ``path``; loaded once per process, as signing, the verify
+    stage and the GitHub Release each ask for it, and the public one costs a TUF refresh (a
+    failure is not kept: the next call tries again).
 
     Rekor v1 is forced: PEP 740 attestations need v1 log entries (an integrated time with an
     inclusion promise), as pypi-attestations' own signer does.
     """
+    return _loaded(path, offline)
+
+
+@functools.lru_cache(maxsize=8)
+def _loaded(path: Path | None, offline: bool) -> ClientTrustConfig:
     if path is None:
         try:
             trust_config = ClientTrustConfig.production(offline=offline)
