@@ -1,5 +1,3 @@
-import sys
+from py_release.cli import entry
 
-from py_release.cli import main
-
-sys.exit(main())
+entry()

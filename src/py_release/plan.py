@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Literal, Self, get_args
 
 from py_release.distributions.files import DistFile, DistKind
 from py_release.errors import ReleaseError
-from py_release.index.credentials import Credentials
-from py_release.index.query import IndexFile
 from py_release.index.repositories import IndexInfo
 from py_release.workflow.findings import Finding
 
 if TYPE_CHECKING:
     from py_release.distributions.check import CheckReport
+    from py_release.index.credentials import Credentials
+    from py_release.index.query import IndexFile
 
 Stage = Literal[
     "configure",

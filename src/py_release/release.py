@@ -11,41 +11,48 @@ summary should show, then refused), or raises a ``ReleaseError`` (it learnt noth
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import cast
 
 from py_release.configure import configure
 from py_release.decide import decide_stage
 from py_release.distributions.build import build_stage
-from py_release.distributions.check import check_stage
 from py_release.environment import Environment
 from py_release.errors import ReleaseError
-from py_release.index.authenticate import authenticate_stage
-from py_release.index.query import query_stage
-from py_release.index.upload import upload_stage
-from py_release.index.verify import verify_stage
 from py_release.plan import Plan, Record
+from py_release.preload import preloading
 from py_release.summary import publish_report
 from py_release.workflow.audit import audit_stage
 
-
-def sign_stage(plan: Plan, env: Environment) -> Plan:
-    # Imported when reached: sigstore is most of a second, and the first lines of a run
-    # should not wait for it.
-    from py_release.attest.sign import sign_stage as sign
-
-    return sign(plan, env)
+StageFunction = Callable[[Plan, Environment], Plan]
 
 
-def github_release_stage(plan: Plan, env: Environment) -> Plan:
-    from py_release.github.release import github_release_stage as release
+def _reached(module: str, name: str) -> StageFunction:
+    """The stage ``name`` of ``module``, imported when it is reached (or preloaded during the
+    build): the first lines of a run do not wait for twine, pypi-simple or sigstore."""
 
-    return release(plan, env)
+    def stage(plan: Plan, env: Environment) -> Plan:
+        run = cast("StageFunction", getattr(importlib.import_module(module), name))
+        return run(plan, env)
 
+    stage.__name__ = stage.__qualname__ = name
+    stage.__module__ = module
+    return stage
+
+
+check_stage = _reached("py_release.distributions.check", "check_stage")
+authenticate_stage = _reached("py_release.index.authenticate", "authenticate_stage")
+sign_stage = _reached("py_release.attest.sign", "sign_stage")
+query_stage = _reached("py_release.index.query", "query_stage")
+upload_stage = _reached("py_release.index.upload", "upload_stage")
+verify_stage = _reached("py_release.index.verify", "verify_stage")
+github_release_stage = _reached("py_release.github.release", "github_release_stage")
 
 # Before the decision: what every run does, whatever it then decides.
 OPENING: tuple[Callable[[Record, Environment], Record], ...] = (configure, audit_stage)
 # After it, in order.
-STAGES: tuple[Callable[[Plan, Environment], Plan], ...] = (
+STAGES: tuple[StageFunction, ...] = (
     build_stage,
     check_stage,
     authenticate_stage,
@@ -55,6 +62,29 @@ STAGES: tuple[Callable[[Plan, Environment], Plan], ...] = (
     verify_stage,
     github_release_stage,
 )
+
+
+def modules_after_build(plan: Plan, env: Environment) -> tuple[str, ...]:
+    """What the stages after the build will import, in the order they need it; only what
+    this run will use (sigstore is most of a second)."""
+    modules = [
+        "py_release.distributions.check",
+        "py_release.index.authenticate",
+        "py_release.index.query",
+        "pypi_simple",  # imported by the index query when it is first used
+        "py_release.index.upload",
+        "py_release.index.verify",
+    ]
+    signing = (
+        env.config.attestations
+        and plan.decision.credentials != "password"
+        and not plan.decision.dry_run
+    )
+    if signing:
+        modules += ["py_release.attest.sign", "py_release.attest.provenance"]
+    if env.config.github_release != "false":
+        modules.append("py_release.github.release")
+    return tuple(modules)
 
 
 def run_release(env: Environment) -> Plan:
@@ -71,7 +101,15 @@ def run_release(env: Environment) -> Plan:
             _raise_refusal(record)
         record = plan = decide_stage(record, env)
         for stage in STAGES:
-            record = plan = stage(plan, env)
+            # The build waits on the backend's subprocesses; the later stages' imports fill
+            # that time.
+            later = (
+                modules_after_build(plan, env)
+                if stage is build_stage and plan.decision.build
+                else ()
+            )
+            with preloading(later):
+                record = plan = stage(plan, env)
             _raise_refusal(plan)
     except ReleaseError as error:
         publish_report(record, env.reporter, failure=error)

@@ -21,7 +21,7 @@ from py_release.index.query import query_stage
 from py_release.index.upload import upload_stage
 from py_release.index.verify import verify_stage
 from py_release.plan import Record
-from py_release.release import run_release, sign_stage
+from py_release.release import StageFunction, run_release, sign_stage
 from py_release.reporter import TerminalReporter
 from py_release.sandbox.identity import JobIdentity
 from py_release.sandbox.issuer import GitHubIssuer
@@ -132,7 +132,8 @@ def test_a_token_the_index_calls_expired_is_renewed_once_and_the_file_sent_again
         warehouse.add_publisher(_publisher())
         env, log = _pipeline(warehouse, issuer, packages_dir, time.time)
         plan = decide_stage(Record(), env)
-        for stage in (build_stage, check_stage, authenticate_stage):
+        first: tuple[StageFunction, ...] = (build_stage, check_stage, authenticate_stage)
+        for stage in first:
             plan = stage(plan, env)
         index_clock.now += 400  # the token expires on the index while the client trusts it
 

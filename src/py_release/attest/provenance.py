@@ -5,6 +5,7 @@ which keeps the index's attestations of files the index already had."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -86,24 +87,42 @@ def verify_provenance(
     return count
 
 
-def _verified_provenance(
+def fetch_provenances(
+    session: requests.Session, urls: Sequence[str], *, concurrency: int
+) -> dict[str, Provenance | ProvenanceError]:
+    """Each URL's provenance, or why there is none: read ``concurrency`` at a time, since every
+    read is a round trip to the index and a release may have dozens of files."""
+
+    def fetch(url: str) -> Provenance | ProvenanceError:
+        try:
+            return fetch_provenance(session, url)
+        except ProvenanceError as exc:
+            return exc
+
+    if len(urls) <= 1 or concurrency <= 1:
+        return {url: fetch(url) for url in urls}
+    with ThreadPoolExecutor(max_workers=min(concurrency, len(urls))) as pool:
+        return dict(zip(urls, pool.map(fetch, urls), strict=True))
+
+
+def _verified(
+    fetched: Provenance | ProvenanceError,
     record: AttestationRecord,
     dist: DistFile,
-    url: str,
     *,
     trusted_root: TrustedRoot,
-    session: requests.Session,
 ) -> Provenance:
-    """The provenance at ``url``, every attestation in it verified for ``dist`` against the
+    """The provenance read for ``dist``, every attestation in it verified against the
     publisher that signed ``record``; ``ProvenanceError`` otherwise."""
-    provenance = fetch_provenance(session, url)
+    if isinstance(fetched, ProvenanceError):
+        raise fetched
     verify_provenance(
-        provenance,
+        fetched,
         GitHubPublisher(repository=record.repository, workflow=record.workflow),
         Distribution(name=dist.name, digest=dist.hashes.sha256),
         trusted_root=trusted_root,
     )
-    return provenance
+    return fetched
 
 
 def check_provenance(
@@ -115,17 +134,20 @@ def check_provenance(
     version: str,
     trust_config_path: Path | None,
     session: requests.Session,
+    concurrency: int = 1,
 ) -> tuple[AttestationRecord, ...]:
-    """Read each file's provenance back from the index and verify it against the publisher
-    that signed it."""
+    """Read each file's provenance back from the index (``concurrency`` reads at a time) and
+    verify it against the publisher that signed it."""
     trusted_root = load_trusted_root(trust_config_path)
     by_name = {dist.name: dist for dist in dists}
+    urls = {r.file: index.provenance_url(project, version, r.file) for r in records}
+    fetched = fetch_provenances(session, list(urls.values()), concurrency=concurrency)
     checked = []
     for record in records:
         try:
-            _verified_provenance(
-                record, by_name[record.file], index.provenance_url(project, version, record.file),
-                trusted_root=trusted_root, session=session,
+            _verified(
+                fetched[urls[record.file]], record, by_name[record.file],
+                trusted_root=trusted_root,
             )  # fmt: skip
         except ProvenanceError as exc:
             raise AttestationCheckError(
@@ -148,6 +170,7 @@ def adopt_index_attestations(
     trust_config_path: Path | None,
     session: requests.Session,
     log: Callable[[str], None],
+    concurrency: int = 1,
 ) -> tuple[AttestationRecord, ...]:
     """For files this run did not send (``not_sent``: the index had them), put the index's own
     attestation in place of the one signed now, so that what is published beside them (the
@@ -164,15 +187,18 @@ def adopt_index_attestations(
         log(f"keeping this run's attestations: {exc.message}")
         return tuple(records)
     by_name = {dist.name: dist for dist in dists}
+    urls = {r.file: index.provenance_url(project, version, r.file) for r in records}
+    wanted = [urls[r.file] for r in records if r.file in not_sent]
+    fetched = fetch_provenances(session, wanted, concurrency=concurrency)
     adopted: list[AttestationRecord] = []
     for record in records:
         if record.file not in not_sent:
             adopted.append(record)
             continue
         try:
-            provenance = _verified_provenance(
-                record, by_name[record.file], index.provenance_url(project, version, record.file),
-                trusted_root=trusted_root, session=session,
+            provenance = _verified(
+                fetched[urls[record.file]], record, by_name[record.file],
+                trusted_root=trusted_root,
             )  # fmt: skip
         except ProvenanceError as exc:
             log(f"{record.file}: keeping this run's attestation ({exc})")

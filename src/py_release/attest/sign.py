@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -173,9 +174,19 @@ def plan_signing(
 
 
 def sign_distributions(
-    dists: Sequence[DistFile], id_token: Secret, trust_config: ClientTrustConfig
+    dists: Sequence[DistFile],
+    id_token: Secret,
+    trust_config: ClientTrustConfig,
+    *,
+    concurrency: int = 1,
 ) -> list[SignedFile]:
-    """Sign every file, then write every attestation; raise ``SigningError`` with a hint."""
+    """Sign every file, ``concurrency`` at a time, then write every attestation; raise
+    ``SigningError`` with a hint.
+
+    Each signature is a round trip to the transparency log (and the timestamp authorities),
+    so files are signed side by side. One ``Signer`` serves them all: with ``cache=True`` it
+    gets its certificate once, when it is made, and after that only reads it.
+    """
     if not dists:
         return []
     import requests
@@ -189,8 +200,16 @@ def sign_distributions(
     try:
         context = SigningContext.from_trust_config(trust_config)
         with context.signer(IdentityToken(id_token.reveal()), cache=True) as signer:
-            for dist in dists:
-                signed.append((dist, Attestation.sign(signer, Distribution.from_file(dist.path))))
+
+            def sign(dist: DistFile) -> tuple[DistFile, Attestation]:
+                # The digest the check stage computed: the file is not read and hashed again.
+                subject = Distribution(name=dist.name, digest=dist.hashes.sha256)
+                return dist, Attestation.sign(signer, subject)
+
+            workers = max(1, min(concurrency, len(dists)))
+            with ThreadPoolExecutor(workers, thread_name_prefix="sign") as pool:
+                # map re-raises the first failure here, where it is translated below.
+                signed = list(pool.map(sign, dists))
     except (ExpiredIdentity, ExpiredCertificate):
         raise SigningError(
             "the job's identity expired while signing",
@@ -308,7 +327,9 @@ def _sign_records(
     signed: list[SignedFile] = []
     if to_sign:
         with reporter.group(f"Sign {len(to_sign)} files with Sigstore (PEP 740)"):
-            signed = sign_distributions(to_sign, id_token, trust_config)
+            signed = sign_distributions(
+                to_sign, id_token, trust_config, concurrency=env.config.concurrency
+            )
             for item in signed:
                 reporter.info(f"{item.path.name}: {item.identity} (log index {item.log_index})")
     for item in reused:

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -58,12 +58,30 @@ def pick_installer() -> Installer:
     return "uv"
 
 
+class _SharedEnv:
+    """The isolated environment both steps build in, and what is installed in it: the wheel
+    from the sdist asks for the same build requirements, and installing them a second time
+    is another resolver run for nothing."""
+
+    def __init__(self, env: DefaultIsolatedEnv) -> None:
+        self.env = env
+        self._installed: set[str] = set()
+
+    def install(self, requirements: Collection[str]) -> None:
+        missing = set(requirements) - self._installed
+        if missing:
+            # The installer sees what is already there: it keeps what satisfies the new
+            # requirements and changes what does not.
+            self.env.install(missing)
+            self._installed |= missing
+
+
 def _build_one(
-    env: DefaultIsolatedEnv, source_dir: Path, kind: BuildKind, out_dir: Path, runner: Runner
+    shared: _SharedEnv, source_dir: Path, kind: BuildKind, out_dir: Path, runner: Runner
 ) -> Path:
-    builder = ProjectBuilder.from_isolated_env(env, source_dir, runner=runner)
-    env.install(builder.build_system_requires)
-    env.install(builder.get_requires_for_build(kind))
+    builder = ProjectBuilder.from_isolated_env(shared.env, source_dir, runner=runner)
+    shared.install(builder.build_system_requires)
+    shared.install(builder.get_requires_for_build(kind))
     return Path(builder.build(kind, out_dir))
 
 
@@ -147,7 +165,7 @@ def build_distributions(
         if withheld:
             log(f"the build runs without {', '.join(withheld)} in its environment")
         try:
-            env = stack.enter_context(DefaultIsolatedEnv(installer=installer))
+            env = _SharedEnv(stack.enter_context(DefaultIsolatedEnv(installer=installer)))
             source = project_dir
             if "sdist" in kinds:
                 step = "sdist"

@@ -8,9 +8,11 @@ read; both are twine's own code here, so the check sees exactly what the upload 
 
 from __future__ import annotations
 
+import copy
 import tarfile
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 
 from twine.exceptions import InvalidDistribution
 from twine.package import PackageFile
@@ -37,10 +39,24 @@ class TwineRefusal(Exception):
         self.reasons = reasons
 
 
+def package_file(dist: DistFile) -> PackageFile:
+    """twine's ``PackageFile`` of ``dist``, a copy of one made once per file: making one reads
+    the metadata and hashes the whole file, and the check and every upload attempt need it.
+    Raises twine's own errors."""
+    stat = dist.path.stat()
+    return copy.copy(_package_file(str(dist.path), stat.st_size, stat.st_mtime_ns))
+
+
+@lru_cache(maxsize=256)
+def _package_file(path: str, size: int, mtime_ns: int) -> PackageFile:
+    # The size and mtime are in the key so that a file rebuilt at the same path is read anew.
+    return PackageFile.from_filename(path, comment=None)
+
+
 def upload_form(dist: DistFile) -> UploadForm:
     """The form of ``dist``, or raises TwineRefusal."""
     try:
-        package = PackageFile.from_filename(str(dist.path), comment=None)
+        package = package_file(dist)
     except InvalidDistribution as exc:
         # twine names the file by its absolute path; the reader knows which file it is.
         text = (

@@ -102,6 +102,7 @@ def _with_index_attestations(plan: Plan, env: Environment) -> Plan:
         trust_config_path=env.config.sigstore_trust_config,
         session=env.session,
         log=env.reporter.info,
+        concurrency=env.config.concurrency,
     )
     return replace(plan, attestations=attestations)
 

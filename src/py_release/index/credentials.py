@@ -6,19 +6,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import requests
-
-from py_release.index.trusted_publishing import (
-    IdTokenSource,
-    MintedToken,
-    mint_token,
-    reusable_workflow_warning,
-    unverified_claims,
-)
 from py_release.reporter import Reporter
 from py_release.secrets import Secret
+
+if TYPE_CHECKING:
+    import requests
+
+    from py_release.index.trusted_publishing import IdTokenSource, MintedToken
 
 # Re-mint when less than this is left: an upload of a large file must not outlive its token.
 RENEW_MARGIN = 120.0
@@ -89,6 +85,14 @@ class TrustedPublishingCredentials:
         return True
 
     def _mint(self) -> Secret:
+        # Imported at the first mint: the exchange brings requests and the id library, which
+        # a password run and the stages before the upload never need.
+        from py_release.index.trusted_publishing import (
+            mint_token,
+            reusable_workflow_warning,
+            unverified_claims,
+        )
+
         id_token = self._id_tokens(self._audience)
         self._reporter.mask(id_token)
         if self._minted is None:

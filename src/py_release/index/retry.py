@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-from urllib3.exceptions import InvalidHeader
-from urllib3.util.retry import Retry
+if TYPE_CHECKING:
+    from urllib3.util.retry import Retry
 
 
 @dataclass(frozen=True)
@@ -28,9 +30,14 @@ class RetryPolicy:
         return rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
 
 
-# Only its Retry-After parser is used: our own loop decides about attempts, because after a
-# lost answer it must first ask the index whether the file arrived.
-_URLLIB3_RETRY = Retry(0)
+@cache
+def _urllib3_retry() -> Retry:
+    """Only its Retry-After parser is used: our own loop decides about attempts, because after
+    a lost answer it must first ask the index whether the file arrived. Made when first needed,
+    as urllib3 is, which the first stages of a run do not need."""
+    from urllib3.util.retry import Retry
+
+    return Retry(0)
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -38,8 +45,10 @@ def parse_retry_after(value: str | None) -> float | None:
     never below 0); None if absent or not readable."""
     if not value or not value.strip():
         return None
+    from urllib3.exceptions import InvalidHeader
+
     try:
-        return float(_URLLIB3_RETRY.parse_retry_after(value.strip()))
+        return float(_urllib3_retry().parse_retry_after(value.strip()))
     except InvalidHeader:
         return None
 

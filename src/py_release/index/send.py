@@ -14,11 +14,11 @@ from typing import Any, Literal, TextIO
 import requests
 from requests.adapters import HTTPAdapter
 from requests.models import PreparedRequest
-from twine.package import PackageFile
 from twine.repository import Repository
 from urllib3.util.retry import Retry
 
 from py_release.distributions.files import DistFile
+from py_release.distributions.upload_form import package_file
 from py_release.errors import AuthenticationError, UploadError
 from py_release.index.retry import is_transient
 from py_release.secrets import Secret
@@ -142,7 +142,7 @@ def _quiet() -> AbstractContextManager[None]:
 
 def send_once(repository: Repository, dist: DistFile, attestations: Sequence[Path] = ()) -> Attempt:
     """One attempt to upload ``dist``; never raises for the network or the index's answer."""
-    package = PackageFile.from_filename(str(dist.path), comment=None)
+    package = package_file(dist)
     if attestations:
         package.add_attestations([str(path) for path in attestations])
     try:

@@ -45,6 +45,7 @@ def verify_stage(plan: Plan, env: Environment) -> Plan:
             version=plan.version,
             trust_config_path=config.sigstore_trust_config,
             session=env.session,
+            concurrency=config.concurrency,
         )
     except ReleaseError as error:
         return plan.refused(error)
