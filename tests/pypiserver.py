@@ -3,6 +3,7 @@ the benchmarks (pypiserver and passlib come with the ``dev`` extra)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import secrets
 import socket
@@ -53,11 +54,24 @@ class PypiServer:
     """
 
     def __init__(
-        self, *, root: Path | None = None, user: str = "uploader", fallback_url: str | None = None
+        self,
+        *,
+        root: Path | None = None,
+        user: str = "uploader",
+        fallback_url: str | None = None,
+        threaded: bool = False,
     ) -> None:
         """``fallback_url``: pypiserver's default behaviour, redirecting projects it does not
-        hold to that index (its default is PyPI); None starts it with --disable-fallback."""
+        hold to that index (its default is PyPI); None starts it with --disable-fallback.
+        ``threaded``: wsgiref (the default) answers one request at a time; threaded runs
+        pypiserver's "auto" server, which is waitress (4 threads, a dev dependency), so
+        concurrent uploads are taken side by side as PyPI takes them (the upload benchmarks)."""
         self._root = root
+        if threaded and importlib.util.find_spec("waitress") is None:
+            # pypiserver's "auto" would quietly fall back to wsgiref and the benchmark would
+            # measure a server that takes one upload at a time.
+            raise RuntimeError("a threaded pypiserver needs waitress: pip install -e '.[dev]'")
+        self._server = "auto" if threaded else "wsgiref"
         self._fallback_url = fallback_url
         self.user = user
         self.password = Secret(secrets.token_urlsafe(18))
@@ -95,7 +109,7 @@ class PypiServer:
             "-a", "update", "-P", str(htpasswd),
             *(["--fallback-url", self._fallback_url] if self._fallback_url
               else ["--disable-fallback"]),
-            "--server", "wsgiref",
+            "--server", self._server,
             str(self.packages),
         ]  # fmt: skip
         with self.log_path.open("wb") as log:

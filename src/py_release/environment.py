@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -19,8 +19,11 @@ from py_release.reporter import Reporter
 from py_release.secrets import Secret
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import requests
 
+    from py_release.index.query import IndexFile, ListingKey
     from py_release.index.trusted_publishing import IdTokenSource
 
 
@@ -34,6 +37,9 @@ class Environment:
     clock: Callable[[], float]
     sleep: Callable[[float], None]
     retry: RetryPolicy
+    # Index listings read in the background from the end of the build, taken by the query
+    # stage (py_release.index.query.read_listing_ahead).
+    listings_ahead: dict[ListingKey, Future[dict[str, IndexFile]]] = field(default_factory=dict)
 
     @cached_property
     def session(self) -> requests.Session:

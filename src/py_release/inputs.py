@@ -177,7 +177,9 @@ INPUTS: tuple[InputSpec, ...] = (
     ),
     InputSpec(
         "concurrency",
-        "4",
+        # Measured in bench/p2_upload.py (BENCHMARKS.md, P2): against an index 300 ms away,
+        # 8 at a time takes a third less than 4 and 16 little less than 8.
+        "8",
         "count",
         "How many files to upload at once (1 = one after another).",
         parse=parse_count,

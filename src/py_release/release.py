@@ -64,6 +64,13 @@ STAGES: tuple[StageFunction, ...] = (
 )
 
 
+def _read_listing_ahead(plan: Plan, env: Environment) -> None:
+    # Once the file names are known, the index query's one read runs beside the check.
+    from py_release.index.query import read_listing_ahead
+
+    read_listing_ahead(plan, env)
+
+
 def modules_after_build(plan: Plan, env: Environment) -> tuple[str, ...]:
     """What the stages after the build will import, in the order they need it; only what
     this run will use (sigstore is most of a second)."""
@@ -111,6 +118,8 @@ def run_release(env: Environment) -> Plan:
             with preloading(later):
                 record = plan = stage(plan, env)
             _raise_refusal(plan)
+            if stage is build_stage and plan.dists:
+                _read_listing_ahead(plan, env)
     except ReleaseError as error:
         publish_report(record, env.reporter, failure=error)
         raise

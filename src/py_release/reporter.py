@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -23,6 +24,9 @@ class Reporter(Protocol):
     verbose: bool
     # Step outputs or summary that could not be written (file commands), each named once.
     write_failures: list[str]
+    # Seconds between two progress updates of long work (the first comes after one such
+    # interval), or None where no progress is shown.
+    progress_interval: float | None
 
     def mask(self, secret: Secret) -> None:
         """Announce a secret before it is used, so the runner hides it from every log line."""
@@ -42,12 +46,19 @@ class Reporter(Protocol):
     def group(self, title: str) -> AbstractContextManager[None]:
         """A context manager folding the lines written inside it."""
 
+    def progress(self, text: str | None) -> None:
+        """Show how far long work has come (``text`` holds no text from outside); None ends
+        the display."""
+
     def set_output(self, name: str, value: str) -> None: ...
 
     def write_summary(self, markdown: str) -> None: ...
 
 
 MIN_REDACTED = 4
+# A terminal's status line: redrawn a few times a second, erased before each log line.
+STATUS_INTERVAL = 0.25
+_CLEAR_LINE = "\r\033[K"
 
 
 class Redacting:
@@ -71,7 +82,11 @@ class Redacting:
 
 
 class TerminalReporter(Redacting):
-    """Plain lines: progress on stderr, the summary on stdout."""
+    """Plain lines: progress on stderr, the summary on stdout. On a terminal, long work shows
+    a status line below the log, redrawn in place.
+
+    Lines come from several threads (the uploads): each is written whole, under a lock, so
+    two never run into one another."""
 
     def __init__(self, *, verbose: bool, out: TextIO | None = None, err: TextIO | None = None):
         super().__init__()
@@ -80,7 +95,11 @@ class TerminalReporter(Redacting):
         self._err = err
         self.outputs: dict[str, str] = {}
         self.write_failures: list[str] = []
-        self.color = "NO_COLOR" not in os.environ and (err or sys.stderr).isatty()
+        on_terminal = (err or sys.stderr).isatty()
+        self.color = "NO_COLOR" not in os.environ and on_terminal
+        self.progress_interval: float | None = STATUS_INTERVAL if on_terminal else None
+        self._lock = threading.Lock()
+        self._status = ""
 
     @property
     def out(self) -> TextIO:
@@ -93,11 +112,23 @@ class TerminalReporter(Redacting):
     def _paint(self, text: str, code: str) -> str:
         return f"\033[{code}m{text}\033[0m" if self.color else text
 
+    def _line(self, text: str, stream: TextIO | None = None) -> None:
+        stream = stream or self.err
+        with self._lock:
+            if self._status:
+                self.err.write(_CLEAR_LINE)
+                self.err.flush()
+            stream.write(text + "\n")
+            stream.flush()
+            if self._status:
+                self.err.write(self._status)
+                self.err.flush()
+
     def mask(self, secret: Secret) -> None:
         self._remember(secret)
 
     def info(self, message: str) -> None:
-        print(self.redact(message), file=self.err)
+        self._line(self.redact(message))
 
     def detail(self, message: str) -> None:
         if self.verbose:
@@ -106,27 +137,35 @@ class TerminalReporter(Redacting):
     def warning(self, message: str, title: str | None = None) -> None:
         prefix = self._paint("warning:", "33")
         head = f"{title}: " if title else ""
-        print(f"{prefix} {self.redact(head + message)}", file=self.err)
+        self._line(f"{prefix} {self.redact(head + message)}")
 
     def error(self, message: str, title: str | None = None) -> None:
         prefix = self._paint("error:", "31")
         head = f"{title}: " if title else ""
-        print(f"{prefix} {self.redact(head + message)}", file=self.err)
+        self._line(f"{prefix} {self.redact(head + message)}")
 
     def fail(self, message: str, hint: str) -> None:
         prefix, hint_prefix = self._paint("error:", "31"), self._paint("hint:", "36")
-        print(self.redact(f"{prefix} {message}\n{hint_prefix} {hint}"), file=self.err)
+        self._line(self.redact(f"{prefix} {message}\n{hint_prefix} {hint}"))
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
-        print(self._paint(f"== {self.redact(title)}", "1"), file=self.err)
+        self._line(self._paint(f"== {self.redact(title)}", "1"))
         yield
+
+    def progress(self, text: str | None) -> None:
+        if self.progress_interval is None:
+            return
+        with self._lock:
+            self._status = self._paint(self.redact(text), "2") if text else ""
+            self.err.write(_CLEAR_LINE + self._status)
+            self.err.flush()
 
     def set_output(self, name: str, value: str) -> None:
         self.outputs[name] = self.redact(value)
 
     def write_summary(self, markdown: str) -> None:
-        print(self.redact(markdown), file=self.out)
+        self._line(self.redact(markdown), self.out)
 
 
 def reporter_from_environ(environ: Mapping[str, str], *, verbose: bool) -> Reporter:

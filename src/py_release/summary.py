@@ -11,6 +11,7 @@ from py_release.errors import ReleaseError, troubleshooting_url
 from py_release.markdown import code, fenced, html_text, prose
 from py_release.plan import STAGES, Plan, Record
 from py_release.reporter import Reporter
+from py_release.sizes import format_size
 
 OUTPUTS = (
     "version",
@@ -24,15 +25,6 @@ OUTPUTS = (
     "release-url",
 )
 _STATE_ICON = {"done": "✅", "skipped": "⏭️", "failed": "❌", "not configured": "⚪"}
-
-
-def _size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
 
 
 def files_json(plan: Plan | Record) -> str:
@@ -205,7 +197,7 @@ def _files_section(plan: Plan, failure: ReleaseError | None) -> list[str]:
             continue
         status = _file_status(plan, dist.name, failure)
         lines.append(
-            f"| {code(dist.name)} | {_size(dist.size)} | `{dist.hashes.sha256}` | {status} |"
+            f"| {code(dist.name)} | {format_size(dist.size)} | `{dist.hashes.sha256}` | {status} |"
         )
     return [*lines, ""]
 

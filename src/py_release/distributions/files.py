@@ -11,6 +11,7 @@ from typing import Literal
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
+    NormalizedName,
     parse_sdist_filename,
     parse_wheel_filename,
 )
@@ -37,14 +38,21 @@ def dist_kind(name: str) -> DistKind | None:
     return None
 
 
-def version_in_filename(filename: str) -> Version | None:
-    """The version a wheel or sdist file name carries, or None when the name does not parse."""
+def release_in_filename(filename: str) -> tuple[NormalizedName, Version] | None:
+    """The project (normalized) and version a wheel or sdist file name carries, or None when
+    the name does not parse."""
     try:
         if filename.endswith(".whl"):
-            return parse_wheel_filename(filename)[1]
-        return parse_sdist_filename(filename)[1]
+            return parse_wheel_filename(filename)[:2]
+        return parse_sdist_filename(filename)
     except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
         return None
+
+
+def version_in_filename(filename: str) -> Version | None:
+    """The version a wheel or sdist file name carries, or None when the name does not parse."""
+    release = release_in_filename(filename)
+    return release[1] if release else None
 
 
 @dataclass(frozen=True)

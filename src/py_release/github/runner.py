@@ -20,6 +20,8 @@ from py_release.secrets import Secret
 
 # GitHub refuses step summaries over 1 MiB; stay clear of it.
 SUMMARY_LIMIT = 1000 * 1024
+# Seconds between two progress lines of long work in the job log.
+PROGRESS_INTERVAL = 10.0
 
 
 def fit_summary(markdown: str) -> str:
@@ -48,6 +50,9 @@ class ActionsReporter(Redacting):
         # act never renders the step summary, so under act we print it to the log as well.
         self.echo_summary = echo_summary
         self.write_failures: list[str] = []
+        # A job log is read afterwards, or followed live in a browser: a plain line now and
+        # then, never a redrawn one.
+        self.progress_interval: float | None = PROGRESS_INTERVAL
 
     def _append(self, path: Path, text: str, what: str) -> bool:
         """Append to a file-command file; a failure is named once (as an annotation, since the
@@ -106,6 +111,10 @@ class ActionsReporter(Redacting):
             yield
         finally:
             actions_core.end_group()
+
+    def progress(self, text: str | None) -> None:
+        if text:
+            self.info(text)
 
     def set_output(self, name: str, value: str) -> None:
         if self.output_path is None:

@@ -4,7 +4,9 @@ step before the upload, which settles what is sent and what is refused."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urljoin, urlsplit
@@ -13,7 +15,7 @@ import requests
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from py_release.distributions.files import dist_kind, version_in_filename
+from py_release.distributions.files import dist_kind, release_in_filename, version_in_filename
 from py_release.errors import ExistingFilesError, IndexQueryError
 from py_release.index.repositories import IndexInfo
 from py_release.secrets import Secret
@@ -166,19 +168,73 @@ def existing_files(
     }
 
 
+# What a listing read ahead was for: the query stage takes it only for the same release on
+# the same index.
+ListingKey = tuple[str, str, str]
+
+
+def _listing_key(index: IndexInfo, project: str, version: str) -> ListingKey:
+    return (index.simple_url, canonicalize_name(project), str(Version(version)))
+
+
+def _release_listing(
+    plan: Plan, env: Environment, project: str, version: str
+) -> Callable[[], dict[str, IndexFile]]:
+    session = env.session
+    config = env.config
+    return lambda: existing_files(
+        plan.decision.index,
+        project,
+        session=session,
+        user=config.user,
+        password=config.password,
+        version=version,
+    )
+
+
+def read_listing_ahead(plan: Plan, env: Environment) -> None:
+    """Start reading what the index holds of ``plan``'s release in a background thread, for
+    the query stage to take: the read is a round trip to the index (a third of a second to
+    PyPI from far away) that the check, authentication and signing would otherwise wait
+    before. It only reads, with the same credentials the query would use; its answer, or its
+    error, is the query stage's, and it is not used for anything else.
+
+    pypi-simple is imported here, on the calling thread: the reader thread then imports
+    nothing, so it never races another thread's imports through a shared package (pydantic,
+    which sigstore also uses).
+    """
+    releases = {release_in_filename(dist.name) for dist in plan.dists}
+    if len(releases) != 1 or None in releases:
+        return  # the check refuses a folder of several releases; the query reads after it
+    [(project, version)] = cast("set[tuple[str, Version]]", releases)
+    import pypi_simple  # noqa: F401
+
+    read = _release_listing(plan, env, project, str(version))
+    answer: Future[dict[str, IndexFile]] = Future()
+    answer.set_running_or_notify_cancel()
+
+    def run() -> None:
+        try:
+            answer.set_result(read())
+        # Broad on purpose: whatever the read raised is the query stage's to raise.
+        except BaseException as error:  # noqa: BLE001
+            answer.set_exception(error)
+
+    env.listings_ahead[_listing_key(plan.decision.index, project, str(version))] = answer
+    threading.Thread(target=run, name="py-release-listing", daemon=True).start()
+
+
 def query_stage(plan: Plan, env: Environment) -> Plan:
     """Each file's status against what the index holds. Identical files are never sent again
     (only reported); a file of the same name with other contents refuses the whole release
     before any upload (a dry run warns instead)."""
     decision = plan.decision
+    ahead = env.listings_ahead.pop(_listing_key(decision.index, plan.project, plan.version), None)
     try:
-        on_index = existing_files(
-            decision.index,
-            plan.project,
-            session=env.session,
-            user=env.config.user,
-            password=env.config.password,
-            version=plan.version,
+        on_index = (
+            ahead.result()
+            if ahead is not None
+            else _release_listing(plan, env, plan.project, plan.version)()
         )
     except IndexRedirected as redirected:
         # The index sends the listing elsewhere because it holds nothing of the project (as

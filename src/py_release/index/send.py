@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +14,7 @@ from typing import Any, Literal, TextIO
 import requests
 from requests.adapters import HTTPAdapter
 from requests.models import PreparedRequest
+from requests_toolbelt import MultipartEncoderMonitor
 from twine.repository import Repository
 from urllib3.util.retry import Retry
 
@@ -45,17 +46,34 @@ def classify_answer(status: int, reason: str, body: str) -> Answer:
     return "error"
 
 
-class _TimeoutAdapter(HTTPAdapter):
+BytesSent = Callable[[int, int], None]
+
+
+class _UploadAdapter(HTTPAdapter):
     """Gives every request a timeout; twine's uploads have none, and a stalled index would
-    hang the release. (requests has no session-wide timeout setting.)"""
+    hang the release. (requests has no session-wide timeout setting.) And passes how much of
+    an upload's body is out to ``watch``: twine reports that only to its own progress bar,
+    through the callback of requests-toolbelt's ``MultipartEncoderMonitor``, the body it
+    sends."""
 
     def __init__(self, timeout: tuple[float, float], retries: Retry) -> None:
         super().__init__(max_retries=retries)
         self._timeout = timeout
+        # Set around one upload; the adapter belongs to one thread's Repository.
+        self.watch: BytesSent | None = None
 
     def send(self, request: PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self._timeout
+        body, watch = request.body, self.watch
+        if watch is not None and isinstance(body, MultipartEncoderMonitor):
+            twines = body.callback
+
+            def callback(monitor: MultipartEncoderMonitor) -> None:
+                twines(monitor)
+                watch(monitor.bytes_read, monitor.len)
+
+            body.callback = callback
         return super().send(request, **kwargs)
 
 
@@ -71,7 +89,7 @@ def open_repository(
     )
     # Our uploader decides about retries (it asks the index what arrived first); only reads
     # keep urllib3's own retries, as twine sets them.
-    adapter = _TimeoutAdapter(timeout, Retry(total=3, allowed_methods=["GET"], connect=3))
+    adapter = _UploadAdapter(timeout, Retry(total=3, allowed_methods=["GET"], connect=3))
     for scheme in ("http://", "https://"):
         repository.session.mount(scheme, adapter)
     return repository
@@ -140,15 +158,34 @@ def _quiet() -> AbstractContextManager[None]:
     return stdout.quiet() if isinstance(stdout, _StdoutWithQuietCalls) else nullcontext()
 
 
-def send_once(repository: Repository, dist: DistFile, attestations: Sequence[Path] = ()) -> Attempt:
-    """One attempt to upload ``dist``; never raises for the network or the index's answer."""
+@contextmanager
+def _watching(repository: Repository, watch: BytesSent | None) -> Iterator[None]:
+    adapters = [a for a in repository.session.adapters.values() if isinstance(a, _UploadAdapter)]
+    for adapter in adapters:
+        adapter.watch = watch
+    try:
+        yield
+    finally:
+        for adapter in adapters:
+            adapter.watch = None
+
+
+def send_once(
+    repository: Repository,
+    dist: DistFile,
+    attestations: Sequence[Path] = (),
+    *,
+    watch: BytesSent | None = None,
+) -> Attempt:
+    """One attempt to upload ``dist``; never raises for the network or the index's answer.
+    ``watch`` hears (bytes sent, request body length) as the body goes out."""
     package = package_file(dist)
     if attestations:
         package.add_attestations([str(path) for path in attestations])
     try:
         # twine's Repository announces each upload with rich.print; our reporter does that.
         # max_redirects=1: one request, no silent resends by twine; our uploader retries.
-        with _quiet():
+        with _quiet(), _watching(repository, watch):
             response = repository.upload(package, max_redirects=1)
     except requests.RequestException as exc:
         return Attempt("transient", None, f"{type(exc).__name__}: {exc}")

@@ -8,6 +8,7 @@ its own, as requests' sessions are not meant to be shared between threads.
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time
@@ -23,6 +24,7 @@ from twine.repository import Repository
 from py_release.distributions.files import DistFile
 from py_release.errors import ReleaseError, UploadError
 from py_release.index.credentials import Credentials
+from py_release.index.progress import UploadProgress
 from py_release.index.query import existing_files
 from py_release.index.repositories import IndexInfo
 from py_release.index.retry import RetryPolicy
@@ -111,7 +113,7 @@ class Uploader:
         project: str,
         credentials: Credentials,
         reporter: Reporter,
-        concurrency: int = 4,
+        concurrency: int = 8,
         skip_existing: bool = False,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -131,6 +133,7 @@ class Uploader:
         self._local = threading.local()
         self._repositories: list[Repository] = []
         self._lock = threading.Lock()
+        self._progress = UploadProgress([], reporter, clock=clock)
 
     # -- the pool ------------------------------------------------------------------------
 
@@ -145,8 +148,14 @@ class Uploader:
         outcomes: dict[str, Outcome] = {}
         failures: dict[str, UploadError] = {}
         remaining = list(jobs)
-        with twine_quiet_stdout():
-            self._upload_all(remaining, outcomes, failures, project_exists=project_exists)
+        self._progress = UploadProgress(
+            [job.dist for job in jobs], self.reporter, clock=self._clock
+        )
+        try:
+            with twine_quiet_stdout():
+                self._upload_all(remaining, outcomes, failures, project_exists=project_exists)
+        finally:
+            self._progress.close()
         return outcomes, failures
 
     def _upload_all(
@@ -182,10 +191,12 @@ class Uploader:
         except UploadError as error:
             with self._lock:
                 failures[job.dist.name] = error
+            self._progress.settled(job.dist.name)
             self.reporter.warning(f"{job.dist.name}: {error.message}", title="upload")
             return
         with self._lock:
             outcomes[job.dist.name] = outcome
+        self._progress.settled(job.dist.name)
         self.reporter.info(f"{job.dist.name}: {outcome}")
 
     # -- one file --------------------------------------------------------------------------
@@ -216,7 +227,12 @@ class Uploader:
             repository.session.auth = (
                 (self.credentials.user, password.reveal()) if password else None
             )
-            attempt = send_once(repository, job.dist, job.attestations)
+            attempt = send_once(
+                repository,
+                job.dist,
+                job.attestations,
+                watch=functools.partial(self._progress.sent, job.dist.name),
+            )
             if attempt.answer == "ok":
                 return "uploaded"
             if attempt.answer == "exists":
