@@ -267,7 +267,9 @@ with the {waited} read waited for):
 
 From 4 to 8 at a time saves {_gain(sweep, 0.3, 4, 8)} at 300 ms and {_gain(sweep, 0.05, 4, 8)}
 at 50 ms; from 8 to {high}, {_gain(sweep, 0.3, 8, high)} and {_gain(sweep, 0.05, 8, high)}.
-The default is the smallest concurrency past which doubling saves little: a release of a few
-files uploads them all at once anyway, and more connections than that only share the same
-upstream bandwidth on a large release (PyPI has no per-upload rate limit).
+The default, {DEFAULT_CONCURRENCY}, is where doubling stops paying at both latencies: past it the
+gain at 300 ms is smaller than from 4 to 8 and at 50 ms there is none (the uploads then wait on this
+machine's 2 cores, not on the network). A release of a few files uploads them all at once
+anyway, and on a large release more connections only share the same upstream bandwidth (PyPI
+has no per-upload rate limit); `concurrency` raises it for an index far away.
 """

@@ -178,7 +178,8 @@ INPUTS: tuple[InputSpec, ...] = (
     InputSpec(
         "concurrency",
         # Measured in bench/p2_upload.py (BENCHMARKS.md, P2): against an index 300 ms away,
-        # 8 at a time takes a third less than 4 and 16 little less than 8.
+        # 8 at a time takes 28% less than 4; past 8 the gain shrinks at 300 ms and is none
+        # at 50 ms.
         "8",
         "count",
         "How many files to upload at once (1 = one after another).",
