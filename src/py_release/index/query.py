@@ -5,7 +5,7 @@ step before the upload, which settles what is sent and what is refused."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, cast
@@ -177,12 +177,11 @@ def _listing_key(index: IndexInfo, project: str, version: str) -> ListingKey:
     return (index.simple_url, canonicalize_name(project), str(Version(version)))
 
 
-def _release_listing(
-    plan: Plan, env: Environment, project: str, version: str
-) -> Callable[[], dict[str, IndexFile]]:
-    session = env.session
+def _read_listing(
+    plan: Plan, env: Environment, session: requests.Session, project: str, version: str
+) -> dict[str, IndexFile]:
     config = env.config
-    return lambda: existing_files(
+    return existing_files(
         plan.decision.index,
         project,
         session=session,
@@ -209,13 +208,14 @@ def read_listing_ahead(plan: Plan, env: Environment) -> None:
     [(project, version)] = cast("set[tuple[str, Version]]", releases)
     import pypi_simple  # noqa: F401
 
-    read = _release_listing(plan, env, project, str(version))
+    # Taken on this thread: two threads reaching the cached session at once could open two.
+    session = env.session
     answer: Future[dict[str, IndexFile]] = Future()
     answer.set_running_or_notify_cancel()
 
     def run() -> None:
         try:
-            answer.set_result(read())
+            answer.set_result(_read_listing(plan, env, session, project, str(version)))
         # Broad on purpose: whatever the read raised is the query stage's to raise.
         except BaseException as error:  # noqa: BLE001
             answer.set_exception(error)
@@ -234,7 +234,7 @@ def query_stage(plan: Plan, env: Environment) -> Plan:
         on_index = (
             ahead.result()
             if ahead is not None
-            else _release_listing(plan, env, plan.project, plan.version)()
+            else _read_listing(plan, env, env.session, plan.project, plan.version)
         )
     except IndexRedirected as redirected:
         # The index sends the listing elsewhere because it holds nothing of the project (as
