@@ -53,8 +53,12 @@ def _built(env: Environment) -> Plan:
     return build_stage(decide_stage(record, env), env)
 
 
+def _is_listing(method: str, path: str) -> bool:
+    return method == "GET" and "/simple/" in path
+
+
 def _listing_reads(proxy: FaultProxy) -> list[str]:
-    return [s.path for s in proxy.seen if s.method == "GET" and "/simple/" in s.path]
+    return [s.path for s in proxy.seen if _is_listing(s.method, s.path)]
 
 
 def test_the_read_runs_in_the_background_and_the_query_stage_takes_its_answer(
@@ -65,7 +69,7 @@ def test_the_read_runs_in_the_background_and_the_query_stage_takes_its_answer(
     held, release_read = threading.Event(), threading.Event()
 
     def hold_listing(method: str, path: str, body: bytes) -> Fault:
-        if method == "GET" and "/simple/" in path:
+        if _is_listing(method, path):
             held.set()
             release_read.wait(10)
         return PASS
@@ -109,7 +113,7 @@ def test_an_index_that_cannot_be_read_is_reported_by_the_query_stage(
     _release_files(tmp_path / "dist")
 
     def broken_listing(method: str, path: str, body: bytes) -> Fault:
-        if method == "GET" and "/simple/" in path:
+        if _is_listing(method, path):
             return Fault(kind="status", status=500)
         return PASS
 
