@@ -8,23 +8,27 @@ requirements when it is available, as ``python -m build --installer uv`` would.
 
 from __future__ import annotations
 
-import collections
 import contextlib
-import os
 import shutil
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Callable, Collection, Mapping, Sequence
+import tomllib
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from build import BuildBackendException, BuildException, ProjectBuilder
 from build.env import DefaultIsolatedEnv, Installer
 
 from py_release.distributions.build_environ import without_credentials
 from py_release.distributions.files import DistFile, DistKind, FolderContents, scan_packages_dir
+from py_release.distributions.hook_runner import (
+    TAIL_LINES,
+    HookRunner,
+    hooks_may_share_an_interpreter,
+)
 from py_release.distributions.integrity import check_sdist
 from py_release.errors import BuildError, CheckFailed, NoDistributionsError, Problem
 
@@ -34,17 +38,6 @@ if TYPE_CHECKING:
 
 Log = Callable[[str], None]
 BuildKind = DistKind
-
-
-class Runner(Protocol):
-    """How pyproject-hooks runs a backend hook (its SubprocessRunner)."""
-
-    def __call__(
-        self,
-        cmd: Sequence[str],
-        cwd: str | None = None,
-        extra_environ: Mapping[str, str] | None = None,
-    ) -> None: ...
 
 
 def pick_installer() -> Installer:
@@ -67,57 +60,41 @@ class _SharedEnv:
         self.env = env
         self._installed: set[str] = set()
 
-    def install(self, requirements: Collection[str]) -> None:
+    def install(self, requirements: Collection[str]) -> bool:
+        """Install what is not installed yet; True when something was."""
         missing = set(requirements) - self._installed
         if missing:
             # The installer sees what is already there: it keeps what satisfies the new
             # requirements and changes what does not.
             self.env.install(missing)
             self._installed |= missing
+        return bool(missing)
 
 
 def _build_one(
-    shared: _SharedEnv, source_dir: Path, kind: BuildKind, out_dir: Path, runner: Runner
+    shared: _SharedEnv, source_dir: Path, kind: BuildKind, out_dir: Path, runner: HookRunner
 ) -> Path:
     builder = ProjectBuilder.from_isolated_env(shared.env, source_dir, runner=runner)
     shared.install(builder.build_system_requires)
-    shared.install(builder.get_requires_for_build(kind))
-    return Path(builder.build(kind, out_dir))
+    with runner.step(shared=hooks_may_share_an_interpreter(_build_backend(source_dir))):
+        if shared.install(builder.get_requires_for_build(kind)):
+            runner.restart()
+        return Path(builder.build(kind, out_dir))
 
 
-def _captured_runner(log: Log | None) -> Runner:
-    """Runs a backend hook with its output read by us, never written to the log by the backend
-    itself (pyproject-hooks' runners let it through as it is): each line goes through ``log``
-    (the reporter, which makes it inert), or nowhere when ``log`` is None; the last lines are
-    kept for the error."""
-
-    def run(
-        cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
-    ) -> None:
-        tail: collections.deque[str] = collections.deque(maxlen=_TAIL_LINES)
-        with subprocess.Popen(
-            cmd,
-            cwd=cwd,
-            env={**os.environ, **(extra_environ or {})},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            encoding="utf-8",
-            errors="replace",
-        ) as process:
-            assert process.stdout is not None
-            for raw in process.stdout:
-                line = raw.rstrip("\r\n")
-                tail.append(line)
-                if log is not None:
-                    log(line)
-        if process.returncode:
-            raise subprocess.CalledProcessError(process.returncode, cmd, output="\n".join(tail))
-
-    return run
+def _build_backend(source_dir: Path) -> str:
+    """The backend pyproject.toml names; PEP 517's fallback (setuptools) without one. A
+    pyproject.toml that cannot be read names none here: ``build`` reports it first."""
+    try:
+        with (source_dir / "pyproject.toml").open("rb") as file:
+            table = tomllib.load(file).get("build-system", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return _FALLBACK_BACKEND
+    backend = table.get("build-backend") if isinstance(table, dict) else None
+    return backend if isinstance(backend, str) else _FALLBACK_BACKEND
 
 
-_TAIL_LINES = 25
+_FALLBACK_BACKEND = "setuptools.build_meta:__legacy__"
 
 
 def _failure_detail(exc: BaseException) -> str:
@@ -125,7 +102,7 @@ def _failure_detail(exc: BaseException) -> str:
     if isinstance(cause, subprocess.CalledProcessError):
         output = cause.output or b""
         text = output.decode("utf-8", "replace") if isinstance(output, bytes) else str(output)
-        tail = "\n".join(text.strip().splitlines()[-_TAIL_LINES:])
+        tail = "\n".join(text.strip().splitlines()[-TAIL_LINES:])
         return f"{cause}\n{tail}" if tail else str(cause)
     return str(cause)
 
@@ -150,7 +127,7 @@ def build_distributions(
             "in packages-dir and set build to false",
         )
     installer = pick_installer()
-    runner = _captured_runner(log if verbose else None)
+    runner = HookRunner(log if verbose else None)
     out_dir.mkdir(parents=True, exist_ok=True)
     step = "build environment"
     built: list[DistFile] = []
@@ -166,6 +143,7 @@ def build_distributions(
             log(f"the build runs without {', '.join(withheld)} in its environment")
         try:
             env = _SharedEnv(stack.enter_context(DefaultIsolatedEnv(installer=installer)))
+            stack.callback(runner.close)
             source = project_dir
             if "sdist" in kinds:
                 step = "sdist"

@@ -17,8 +17,6 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from installer.sources import WheelFile
-
 from py_release.errors import Problem
 
 _REBUILD_HINT = "rebuild the distributions with a current build backend and do not edit them after"
@@ -78,6 +76,9 @@ def check_wheel(path: Path) -> list[Problem]:
         stem = "-".join(file.split("-", 2)[:2])
         if f"{stem}.dist-info/RECORD" not in names:
             return []  # PyPI's rules report a RECORD that is not where the file name says
+        # installer loads with the wheel check, not with the sdist check of the build stage.
+        from installer.sources import WheelFile
+
         try:
             source = WheelFile(archive)
             source.validate_record(validate_contents=True)

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from py_release.errors import ReleaseError
 from py_release.github.context import GitHubContext
-from py_release.workflow.doctor import audit, failures, format_finding, read_workflow
 from py_release.workflow.findings import Finding
 
 if TYPE_CHECKING:
@@ -68,6 +67,8 @@ def workflow_named(workspace: Path, name: str) -> str | None:
     """
     folder = workspace / ".github" / "workflows"
     matches: list[str] = []
+    from py_release.workflow.doctor import read_workflow
+
     for file in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
         relative = file.relative_to(workspace).as_posix()
         try:
@@ -104,6 +105,10 @@ def _why_not_found(context: GitHubContext) -> str:
 def audit_running_workflow(context: GitHubContext) -> WorkflowAudit:
     if not context.workspace:
         return WorkflowAudit(None, (), "GITHUB_WORKSPACE is not set")
+    # doctor (and the YAML parser under it) load only when there is a workflow to read: a
+    # run outside Actions never pays for them before its build starts.
+    from py_release.workflow.doctor import audit, read_workflow
+
     relative = workflow_path(context)
     if relative is None and not context.workflow_ref and context.workflow_name:
         relative = workflow_named(Path(context.workspace), context.workflow_name)
@@ -126,6 +131,8 @@ def audit_running_workflow(context: GitHubContext) -> WorkflowAudit:
 
 def audit_failure(audited: WorkflowAudit) -> WorkflowAuditFailed | None:
     """``doctor: error``: a failed checklist item stops the release before anything is built."""
+    from py_release.workflow.doctor import failures
+
     failed = failures(audited.findings)
     if not failed:
         return None
@@ -172,6 +179,8 @@ def audit_stage(record: Record, env: Environment) -> Record:
 def audit_files(paths: list[Path], reporter: Reporter) -> None:
     """``py-release doctor``: print every finding of every file; raise ``ReleaseError``
     listing every failed item."""
+    from py_release.workflow.doctor import audit, format_finding, read_workflow
+
     if not paths:
         raise ReleaseError(
             "no workflow files in .github/workflows",
