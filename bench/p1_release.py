@@ -5,6 +5,10 @@ with `--installer uv` (what ours uses when uv is there, so the difference uv mak
 from __future__ import annotations
 
 import shutil
+import statistics
+import subprocess
+import tempfile
+import time
 from pathlib import Path
 from typing import Literal
 
@@ -31,7 +35,7 @@ from tests.pypiserver import PypiServer
 SAMPLE = REPO / "examples" / "sample-project"
 GOAL_RATIO = 0.5
 UV_GOAL_RATIO = 1.0
-Who = Literal["ours", "pip", "uv", "uv-native"]
+Who = Literal["ours", "pip", "uv", "uv-native", "uv-build"]
 
 # The peer, as a release workflow writes it (twine reads the password from TWINE_PASSWORD).
 PEER_SCRIPT = """set -e
@@ -48,7 +52,13 @@ UV_SCRIPT = """set -e
 "$PY" -m uv publish --quiet --publish-url "$URL" -u "$INDEX_USER" "$D"/*"""
 
 
+# uv's build alone: the floor of the build part, the same backend hooks in uv's environments.
+UV_BUILD_SCRIPT = '"$PY" -m uv build --quiet --out-dir "$D" "$P"'
+
+
 def _command(who: Who, project: Path, packages: Path, index: PypiServer) -> list[str]:
+    if who == "uv-build":
+        return ["bash", "-c", UV_BUILD_SCRIPT]
     if who == "ours":
         return [
             PYTHON, "-m", "py_release", "publish", "--project-dir", str(project),
@@ -83,26 +93,88 @@ def _trial(who: Who) -> Trial:
             )
             command = _command(who, project, packages, index)
             run = measure([command], env=env, log=scratch / "log", cwd=scratch)
-            uploaded = sorted(path.name for path in index.packages.iterdir())
-            if len(uploaded) != 2:
-                raise BenchError(f"expected an sdist and a wheel on the index, found {uploaded}")
+            # uv build alone leaves them in the packages folder (with its own .gitignore).
+            made = index.packages if who != "uv-build" else packages
+            found = sorted(p.name for p in made.iterdir() if p.name.endswith((".whl", ".tar.gz")))
+            if len(found) != 2:
+                raise BenchError(f"expected an sdist and a wheel in {made}, found {found}")
         return run
 
     return trial
+
+
+TIMELINE_RUNS = 3
+# The log lines that start each part of ours, in order (all printed without --verbose).
+_MARKS = (
+    ("start to the first build step (imports, inputs, the audit)", "building the sdist of "),
+    ("the sdist step (environment, hatchling, two hooks)", "building the wheel from "),
+    ("the wheel from the sdist (two hooks)", "== Check "),
+)  # fmt: skip
+_AFTER_BUILD = "check, index query, upload, verify, summary, exit"
+
+
+def _timeline(scratch: Path) -> list[float]:
+    """One release by ours, the time of each mark's line from the start, and the exit."""
+    project = scratch / "sample-project"
+    shutil.copytree(SAMPLE, project, ignore=shutil.ignore_patterns("dist", "build"))
+    with PypiServer(root=scratch / "index") as index:
+        env = clean_env({"PY_RELEASE_PASSWORD": index.password.reveal(), "PYTHONUNBUFFERED": "1"})
+        command = _command("ours", project, scratch / "dist", index)
+        started = time.perf_counter()
+        seen: dict[str, float] = {}
+        with subprocess.Popen(
+            command, env=env, cwd=scratch, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True,
+        ) as process:  # fmt: skip
+            assert process.stdout is not None
+            for line in process.stdout:
+                for _, mark in _MARKS:
+                    if mark not in seen and line.startswith(mark):
+                        seen[mark] = time.perf_counter() - started
+        ended = time.perf_counter() - started
+    if process.returncode or len(seen) != len(_MARKS):
+        raise BenchError(f"the timeline run failed (exit {process.returncode}, saw {list(seen)})")
+    return [seen[mark] for _, mark in _MARKS] + [ended]
+
+
+def _timeline_table(ctx: Context) -> str:
+    runs = []
+    for _ in range(TIMELINE_RUNS):
+        with tempfile.TemporaryDirectory(prefix="py-release-bench-") as scratch:
+            try:
+                runs.append(_timeline(Path(scratch)))
+            except BenchError as exc:
+                return f"(not measured: {exc})"
+    marks = [statistics.median(column) for column in zip(*runs, strict=True)]
+    names = [name for name, _ in _MARKS] + [_AFTER_BUILD]
+    rows = ["| part | seconds |", "|---|---:|"]
+    previous = 0.0
+    for name, at in zip(names, marks, strict=True):
+        rows.append(f"| {name} | {fmt(at - previous)} |")
+        previous = at
+    rows.append(f"| **total** | **{fmt(marks[-1])}** |")
+    ctx.say("  P1 timeline: " + ", ".join(f"{fmt(m)}" for m in marks))
+    return "\n".join(rows)
+
+
+def _median(side: Side) -> str:
+    stats = side.stats("seconds")
+    return fmt(stats.median) if stats else "(failed)"
 
 
 def run(ctx: Context) -> Section:
     ours_installer = pick_installer()
     ours = Side(f"ours (build envs: {ours_installer})")
     with_pip, with_uv = Side("build (pip) + twine"), Side("build --installer uv + twine")
-    uv_native = Side("uv build + uv publish")
+    uv_native, uv_build = Side("uv build + uv publish"), Side("uv build alone")
     run_rounds(
         "P1",
         "seconds",
         [(ours, _trial("ours")), (with_pip, _trial("pip")), (with_uv, _trial("uv")),
-         (uv_native, _trial("uv-native"))],
+         (uv_native, _trial("uv-native")), (uv_build, _trial("uv-build"))],
         ctx,
     )  # fmt: skip
+    timeline = _timeline_table(ctx)
     goal = f"{GOAL_RATIO}{TIMES} the time of build + twine"
     comparisons = [
         Comparison("P1", "release sample-project vs build (pip) + twine", "seconds", ours,
@@ -154,18 +226,19 @@ already has before uploading, and reads both files back to compare their hashes 
 (`verify-upload` is on by default).
 
 **What bounds it.** Building dominates: creating an isolated environment and installing
-hatchling into it (ours once, the peer twice; that is where uv beats pip), then each backend
-hook in a fresh interpreter. The peer starts three Python programs (build, twine
-check, twine upload), ours one, which imports the later stages in a background thread while
-the backend runs. Uploading two small files to a loopback index takes well under 0.1 s.
+hatchling into it (ours once, the peer twice; that is where uv beats pip), then the backend
+hooks. Ours runs a step's two hooks (requirements, then build) in one interpreter, so hatchling
+is imported once per step; `python -m build` and uv start one interpreter per hook. The peer
+starts three Python programs (build, twine check, twine upload), ours one, which imports the
+later stages in a background thread while the backend runs.
 
-**The gap to `uv build && uv publish`.** A stage-timer run of ours (separate from this run,
-same machine, 2026-12-03) put the first build step at 0.21 s after start (imports of build,
-the configuration, the audit), the sdist step at 0.75 to 0.85 s (`uv pip install hatchling` into
-the isolated environment about 0.3 s, the two hooks 0.25 s and 0.30 s), the wheel from the
-sdist at about 0.3 s, then check 0.014 s, query 0.01 s, upload 0.03 s and verify 0.01 s. uv
-build runs the same four backend hooks in two environments of its own, so the remaining
-0.1 to 0.2 s is our start before the first hook and our environment set-up against uv's; every
-check after the build together costs under 0.1 s.
+**The floor, and where ours spends its time.** `uv build` alone took {_median(uv_build)} s in
+this run: that is the build part of the fastest peer (its `uv publish` of two small files to a
+loopback index is the rest of its {_median(uv_native)} s). Installing hatchling into a fresh
+environment asks PyPI whether its cached copies are current, which both ours and uv do, so the
+network's latency is in both figures. Ours, timed by its own log lines in {TIMELINE_RUNS} more
+runs after the rounds (medians; "the build" ends when the check starts):
+
+{timeline}
 """
     return Section("P1 — release of the sample project", comparisons, body)
