@@ -60,6 +60,7 @@ def _command(
         flags = ["--concurrency", str(concurrency)] if concurrency is not None else []
         return [
             PYTHON, "-m", "py_release", "publish", "--build", "false", "--attestations", "false",
+            "--audit", "off",
             *flags, "--packages-dir", str(packages), "--repository-url", url, "--user", user,
         ]  # fmt: skip
     files = sorted(str(p) for p in packages.iterdir())

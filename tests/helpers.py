@@ -74,6 +74,9 @@ def run_cli(
             "GITHUB_OUTPUT": str(outputs_file),
             "GITHUB_STEP_SUMMARY": str(summary_file),
         }
+    # The dependency audit reads PyPI's JSON API on the internet; a run that is not about it
+    # leaves it out (tests/integration/test_dependency_audit.py runs it, against the stand-in).
+    environ |= {"INPUT_AUDIT": "off"}
     environ |= env or {}
     result = subprocess.run(
         [sys.executable, "-m", "py_release", *args],

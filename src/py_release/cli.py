@@ -135,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--secret-file (default: a private temporary file, removed on exit)",
     )
     sandbox.add_argument(
+        "--advisories",
+        type=Path,
+        help="the vulnerability data PyPI's stand-in serves, a JSON seed file (default: one "
+        "made-up advisory for the made-up project py-release-vulnerable-example)",
+    )
+    sandbox.add_argument(
         "--workflow-file",
         type=Path,
         help="the workflow to rehearse, for the stand-ins of the actions it uses (default: "
@@ -316,6 +322,7 @@ def run_sandbox(args: argparse.Namespace, environ: Mapping[str, str], reporter: 
         secret_file=args.secret_file,
         reporter=reporter,
         workflow_file=workflow_file if workflow_file.is_file() else None,
+        **({"advisories": args.advisories} if args.advisories else {}),
     )
 
 

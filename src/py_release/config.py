@@ -62,6 +62,8 @@ class Config:
     verify_upload: bool = parsed_default("verify-upload")
     sigstore_trust_config: Path | None = parsed_default("sigstore-trust-config")
     doctor: Literal["warn", "error", "off"] = parsed_default("doctor")
+    audit: Literal["warn", "error", "off"] = parsed_default("audit")
+    audit_ignore: tuple[str, ...] = parsed_default("audit-ignore")
     github_release: Literal["false", "true", "draft"] = parsed_default("github-release")
     github_token: Secret | None = parsed_default("github-token")
     python: str | None = parsed_default("python")

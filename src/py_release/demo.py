@@ -23,6 +23,7 @@ from py_release.config import load_config
 from py_release.environment import release_environment
 from py_release.errors import ReleaseError
 from py_release.github.context import GitHubContext
+from py_release.index.sandbox_routes import PYPI_VARIABLE
 from py_release.release import run_release
 from py_release.reporter import Reporter
 from py_release.sandbox.session import Sandbox, start_sandbox
@@ -58,7 +59,8 @@ def _release(
         "sigstore-trust-config": str(sandbox.sigstore.trust_config_path),
     }
     id_tokens = sandbox.id_tokens()
-    config = load_config({}, flags)
+    # As a rehearsal under act has it: PyPI is the stand-in, its JSON API the audit's source.
+    config = load_config({PYPI_VARIABLE: sandbox.warehouse.upload_url}, flags)
     with requests.Session() as session:
         run_release(
             release_environment(

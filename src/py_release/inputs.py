@@ -23,9 +23,12 @@ from py_release.parsers import (
     parse_secret,
     parse_size,
     parse_text,
+    parse_vulnerability_ids,
 )
 
-InputKind = Literal["text", "secret", "bool", "auto-bool", "size", "path", "count", "choice"]
+InputKind = Literal[
+    "text", "secret", "bool", "auto-bool", "size", "path", "count", "choice", "list"
+]
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,23 @@ INPUTS: tuple[InputSpec, ...] = (
         "warn reports findings in the summary, error stops the release on a failed check, off "
         "skips it.",
         ("warn", "error", "off"),
+    ),
+    _choice(
+        "audit",
+        "warn",
+        "Check the release's dependencies (the wheel's Requires-Dist, at the newest version each "
+        "range allows) and py-release's own for known vulnerabilities (PyPI's advisory data), "
+        "after the check and before signing: warn lists findings in the summary, error stops "
+        "the release on one, off skips it.",
+        ("warn", "error", "off"),
+    ),
+    InputSpec(
+        "audit-ignore",
+        "",
+        "list",
+        "Vulnerability ids (or aliases) the audit lists as ignored instead of failing on, "
+        "separated by commas or new lines, e.g. `PYSEC-2024-1, GHSA-xxxx-xxxx-xxxx`.",
+        parse=parse_vulnerability_ids,
     ),
     _choice(
         "github-release",

@@ -192,6 +192,25 @@ def parse_secret(spec_name: str, raw: str) -> Secret | None:
     return Secret(raw.strip()) if raw.strip() else None
 
 
+# A vulnerability id as advisory databases write them: PYSEC-2024-1, GHSA-xxxx-xxxx-xxxx,
+# CVE-2024-12345, OSV-2024-1.
+_VULNERABILITY_ID = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,15}-[A-Za-z0-9][A-Za-z0-9._:-]{0,60}$")
+
+
+def parse_vulnerability_ids(spec_name: str, raw: str) -> tuple[str, ...]:
+    """Ids separated by commas, spaces or new lines (a YAML block of one id per line works)."""
+    ids = [part for part in re.split(r"[\s,]+", raw) if part]
+    bad = [part for part in ids if not _VULNERABILITY_ID.match(part)]
+    if bad:
+        raise InputError(
+            spec_name,
+            f"'{bad[0][:80]}' is not a vulnerability id",
+            f"list ids such as PYSEC-2024-1, GHSA-xxxx-xxxx-xxxx or CVE-2024-12345 in "
+            f"{spec_name}, separated by commas or new lines",
+        )
+    return tuple(dict.fromkeys(ids))
+
+
 def parse_pattern(spec_name: str, raw: str) -> str:
     text = parse_text(spec_name, raw)
     try:

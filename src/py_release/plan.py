@@ -11,16 +11,18 @@ from py_release.index.repositories import IndexInfo
 from py_release.workflow.findings import Finding
 
 if TYPE_CHECKING:
+    from py_release.dependencies.findings import AuditResult
     from py_release.distributions.check import CheckReport
     from py_release.index.credentials import Credentials
     from py_release.index.query import IndexFile
 
 Stage = Literal[
     "configure",
-    "audit",
+    "doctor",
     "decide",
     "build",
     "check",
+    "audit",
     "authenticate",
     "sign",
     "upload",
@@ -30,7 +32,8 @@ Stage = Literal[
 ]
 # The stages in the order a release runs them.
 STAGES: tuple[Stage, ...] = get_args(Stage)
-StageState = Literal["done", "skipped", "failed", "not configured"]
+# "incomplete": done, but part of it could not be (a service did not answer): never a pass.
+StageState = Literal["done", "skipped", "failed", "not configured", "incomplete"]
 CredentialsKind = Literal["password", "trusted-publishing"]
 # "failed": sent and refused (or kept failing); "not sent": the upload stopped before it.
 FileStatus = Literal[
@@ -86,12 +89,12 @@ class AttestationRecord:
 @dataclass(frozen=True, kw_only=True)
 class Record:
     """What every run records, from its first stage on: before a decision exists (configure,
-    audit, decide) and, as a ``Plan``, after it."""
+    doctor, decide) and, as a ``Plan``, after it."""
 
     stages: tuple[StageResult, ...] = ()
     # Extra lines for the job summary (setup links and the like), Markdown.
     notes: tuple[str, ...] = ()
-    # What the audit stage found in the running workflow (warnings and failures).
+    # What the doctor stage found in the running workflow (warnings and failures).
     workflow_findings: tuple[Finding, ...] = ()
     # Set by a stage that learnt something and then refused: the runner reports the richer
     # record and stops.
@@ -117,6 +120,8 @@ class Plan(Record):
     dists: tuple[DistFile, ...] = ()
     built: bool = False
     report: CheckReport | None = None
+    # What the audit stage found, when it ran.
+    audit: AuditResult | None = None
     on_index: dict[str, IndexFile] = field(default_factory=dict)
     statuses: dict[str, FileStatus] = field(default_factory=dict)
     # Why a file has its status, where the status alone does not say (failed, not sent).

@@ -1,9 +1,9 @@
 """The release pipeline, on one screen.
 
-configure -> audit -> decide yield the plan; then build -> check -> authenticate -> sign ->
-(query the index) -> upload -> verify -> github-release, each ``stage(plan, env) -> Plan`` in
-the package that owns it; the report (step outputs and job summary) is written last, after a
-failure too. Nothing is uploaded until every file is built, checked and signed.
+configure -> doctor -> decide yield the plan; then build -> check -> audit -> authenticate ->
+sign -> (query the index) -> upload -> verify -> github-release, each ``stage(plan, env) ->
+Plan`` in the package that owns it; the report (step outputs and job summary) is written
+last, after a failure too. Nothing is uploaded until every file is built, checked and signed.
 
 A stage either returns a richer plan, returns one that is ``refused`` (it learnt something the
 summary should show, then refused), or raises a ``ReleaseError`` (it learnt nothing new).
@@ -23,7 +23,7 @@ from py_release.errors import ReleaseError
 from py_release.plan import Plan, Record
 from py_release.preload import preloading
 from py_release.summary import publish_report
-from py_release.workflow.audit import audit_stage
+from py_release.workflow.audit import audit_stage as doctor_stage
 
 StageFunction = Callable[[Plan, Environment], Plan]
 
@@ -42,6 +42,7 @@ def _reached(module: str, name: str) -> StageFunction:
 
 
 check_stage = _reached("py_release.distributions.check", "check_stage")
+dependency_audit_stage = _reached("py_release.dependencies.stage", "audit_stage")
 authenticate_stage = _reached("py_release.index.authenticate", "authenticate_stage")
 sign_stage = _reached("py_release.attest.sign", "sign_stage")
 query_stage = _reached("py_release.index.query", "query_stage")
@@ -50,11 +51,12 @@ verify_stage = _reached("py_release.index.verify", "verify_stage")
 github_release_stage = _reached("py_release.github.release", "github_release_stage")
 
 # Before the decision: what every run does, whatever it then decides.
-OPENING: tuple[Callable[[Record, Environment], Record], ...] = (configure, audit_stage)
+OPENING: tuple[Callable[[Record, Environment], Record], ...] = (configure, doctor_stage)
 # After it, in order.
 STAGES: tuple[StageFunction, ...] = (
     build_stage,
     check_stage,
+    dependency_audit_stage,
     authenticate_stage,
     sign_stage,
     query_stage,
@@ -76,6 +78,11 @@ def modules_after_build(plan: Plan, env: Environment) -> tuple[str, ...]:
     this run will use (sigstore is most of a second)."""
     modules = [
         "py_release.distributions.check",
+    ]
+    if env.config.audit != "off":
+        # pip-audit's import runs `pip --version` (a tenth of a second), hidden here too.
+        modules.append("py_release.dependencies.stage")
+    modules += [
         "py_release.index.authenticate",
         "py_release.index.query",
         "pypi_simple",  # imported by the index query when it is first used

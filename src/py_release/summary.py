@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from py_release.dependencies.report import audit_markdown
 from py_release.distributions.contents import list_contents
 from py_release.distributions.files import DistFile
 from py_release.errors import ReleaseError, troubleshooting_url
@@ -24,7 +25,13 @@ OUTPUTS = (
     "project-url",
     "release-url",
 )
-_STATE_ICON = {"done": "✅", "skipped": "⏭️", "failed": "❌", "not configured": "⚪"}
+_STATE_ICON = {
+    "done": "✅",
+    "skipped": "⏭️",
+    "failed": "❌",
+    "not configured": "⚪",
+    "incomplete": "⚠️",
+}
 
 
 def files_json(plan: Plan | Record) -> str:
@@ -152,6 +159,8 @@ def summary_markdown(record: Plan | Record, failure: ReleaseError | None) -> str
     if plan:
         lines += _files_section(plan, failure)
         lines += _attestation_section(plan)
+        if plan.audit is not None:
+            lines += audit_markdown(plan.audit)
     lines += _workflow_section(record)
     lines += _stages_section(record, failure)
     if plan:

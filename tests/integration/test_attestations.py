@@ -268,7 +268,7 @@ def test_a_signing_token_failure_after_the_exchange_uploads_nothing(
     config = load_config(
         {},
         {"repository-url": sandbox.warehouse.upload_url, "packages-dir": str(packages_dir),
-         "sigstore-trust-config": str(sandbox.sigstore.trust_config_path)},
+         "sigstore-trust-config": str(sandbox.sigstore.trust_config_path), "audit": "off"},
     )  # fmt: skip
     log = io.StringIO()
     env = release_environment(

@@ -41,7 +41,7 @@ def test_warn_reports_the_findings_and_goes_on(
     assert "::warning title=doctor%3A .github/workflows/release.yml::persist-credentials" in run.log
     assert "persist-credentials" in run.log
     assert "### Workflow checklist (doctor)" in run.summary
-    assert "| audit | ✅ done |" in run.summary
+    assert "| doctor | ✅ done |" in run.summary
 
 
 def test_error_stops_before_the_build_on_a_failed_item(
@@ -70,7 +70,7 @@ def test_off_skips_the_audit(tmp_path: Path, packages_dir: Path, pypiserver: Pyp
     run = _run(tmp_path, "bad-write-all.yml", "off", packages_dir, pypiserver)
 
     assert run.returncode == 0, run.log
-    assert "| audit | ⏭️ skipped | doctor is off |" in run.summary
+    assert "| doctor | ⏭️ skipped | doctor is off |" in run.summary
 
 
 def test_a_workflow_not_checked_out_is_skipped_with_the_reason(

@@ -70,7 +70,8 @@ def environment(
     config = load_config(
         {"INPUT_PASSWORD": index.password.reveal()},
         {"repository-url": url, "user": index.user, "packages-dir": str(packages),
-         "attestations": "false", "verify-metadata": "false", **flags},
+         "attestations": "false", "verify-metadata": "false", "audit": "off",
+         **flags},
     )  # fmt: skip
     return release_environment(
         config=config,
@@ -252,7 +253,7 @@ def test_trusted_publishing_through_a_flaky_proxy_to_the_warehouse(tmp_path: Pat
         config = load_config(
             {},
             {"repository-url": f"{proxy.url}legacy/", "packages-dir": str(tmp_path / "dist"),
-             "attestations": "false", "verify-metadata": "false"},
+             "attestations": "false", "verify-metadata": "false", "audit": "off"},
         )  # fmt: skip
         log = io.StringIO()
         env = release_environment(

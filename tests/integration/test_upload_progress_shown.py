@@ -58,7 +58,8 @@ def test_a_terminal_upload_shows_files_and_bytes_as_they_go(
         config = load_config(
             {"INPUT_PASSWORD": index.password.reveal()},
             {"repository-url": index.url, "user": index.user, "packages-dir": str(folder),
-             "attestations": "false", "build": "false", "concurrency": "2"},
+             "attestations": "false", "build": "false", "concurrency": "2",
+             "audit": "off"},
         )  # fmt: skip
         env = release_environment(
             config=config, context=GitHubContext(), reporter=reporter, session=requests.Session()

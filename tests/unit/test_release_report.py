@@ -71,7 +71,7 @@ def test_a_refusal_before_the_decision_reports_what_was_recorded(tmp_path: Path)
 
     summary = out.getvalue()
     assert "### Workflow checklist (doctor)" in summary
-    assert "| audit | ❌ failed |" in summary
+    assert "| doctor | ❌ failed |" in summary
     assert "| Mode |" not in summary  # nothing was decided
     assert reporter.outputs["files"] == "[]"
 

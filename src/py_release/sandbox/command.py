@@ -15,6 +15,7 @@ from py_release.reporter import Reporter
 from py_release.sandbox.act_setup import ActSetup, act_command, act_setup
 from py_release.sandbox.identity import JobIdentity
 from py_release.sandbox.session import start_sandbox
+from py_release.sandbox.warehouse.advisories import DEFAULT_SEED, SeedError
 from py_release.secrets import Secret
 from py_release.workflow.doctor import read_workflow
 
@@ -35,6 +36,7 @@ def run_sandbox(
     secret_file: Path | None = None,
     stop: threading.Event | None = None,
     workflow_file: Path | None = None,
+    advisories: Path = DEFAULT_SEED,
 ) -> int:
     """Serve until interrupted (or ``stop`` is set); print the lines act needs.
 
@@ -43,7 +45,16 @@ def run_sandbox(
     user hands to act with --secret-file."""
     stop = stop or threading.Event()
     with ExitStack() as stack:
-        sandbox = stack.enter_context(start_sandbox(identity, project, github_api=True))
+        try:
+            sandbox = stack.enter_context(
+                start_sandbox(identity, project, github_api=True, advisories=advisories)
+            )
+        except SeedError as error:
+            raise ReleaseError(
+                f"the advisories seed file cannot be used: {error}",
+                "give --advisories a JSON file of the shape py_release/sandbox/warehouse/"
+                "advisories.json has, or leave it out for that default",
+            ) from None
         github = sandbox.github
         assert github is not None  # asked for above
         if secret_file is None:

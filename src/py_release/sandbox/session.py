@@ -20,6 +20,7 @@ import string
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from py_release.index.sandbox_routes import PYPI_VARIABLE, TESTPYPI_VARIABLE, TRUST_CONFIG_VARIABLE
 from py_release.index.trusted_publishing import IdTokenSource, github_id_token
@@ -28,6 +29,7 @@ from py_release.sandbox.identity import JobIdentity
 from py_release.sandbox.issuer import GitHubIssuer
 from py_release.sandbox.sigstore import LocalSigstore
 from py_release.sandbox.warehouse import TrustedPublisher, Warehouse
+from py_release.sandbox.warehouse.advisories import DEFAULT_SEED, read_seed, with_environment
 from py_release.secrets import Secret
 
 # The PyPI stand-in's upload URL under the name workflows used before the TestPyPI stand-in.
@@ -124,19 +126,37 @@ def _publisher(identity: JobIdentity, project: str, environment: str) -> Trusted
     )
 
 
+# The action's lock, in a checkout of this repository (the action under act runs from it).
+ACTION_LOCK = Path(__file__).resolve().parents[3] / "requirements" / "action.lock"
+
+
 @contextmanager
 def start_sandbox(
-    identity: JobIdentity, project: str, *, github_api: bool = False
+    identity: JobIdentity,
+    project: str,
+    *,
+    github_api: bool = False,
+    advisories: Path = DEFAULT_SEED,
 ) -> Iterator[Sandbox]:
     """Start the issuer, the local Sigstore and the PyPI and TestPyPI stand-ins; both trust
     ``identity`` for ``project`` (PyPI's in the identity's environment, TestPyPI's in any) and
     verify attestations against the local Sigstore. With ``github_api``, also GitHub's REST
-    API with the identity's repository and a job token that may write its contents."""
+    API with the identity's repository and a job token that may write its contents.
+
+    The stand-ins' JSON API serves the vulnerability data of the ``advisories`` seed file, and
+    knows the packages py-release runs with and its lock pins (``advisories.with_environment``).
+    Raises ``SeedError`` for a seed file that cannot be read."""
+    known = with_environment(read_seed(advisories), ACTION_LOCK)
     with ExitStack() as stack:
         issuer = stack.enter_context(GitHubIssuer(identity=identity))
         sigstore = stack.enter_context(LocalSigstore(issuer=issuer))
-        pypi = stack.enter_context(Warehouse(issuer=issuer, trusted_root=sigstore.trusted_root))
-        testpypi = stack.enter_context(Warehouse(issuer=issuer, trusted_root=sigstore.trusted_root))
+        trusted_root = sigstore.trusted_root
+        pypi = stack.enter_context(
+            Warehouse(issuer=issuer, trusted_root=trusted_root, advisories=known)
+        )
+        testpypi = stack.enter_context(
+            Warehouse(issuer=issuer, trusted_root=trusted_root, advisories=known)
+        )
         pypi.add_publisher(_publisher(identity, project, identity.environment or ""))
         testpypi.add_publisher(_publisher(identity, project, ""))
         github = None

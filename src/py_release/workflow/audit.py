@@ -149,16 +149,16 @@ def audit_stage(record: Record, env: Environment) -> Record:
     """The running workflow against the release checklist; ``doctor: error`` refuses a failed
     item, with the findings in the record so the summary lists them."""
     if env.config.doctor == "off":
-        return record.with_stage("audit", "skipped", "doctor is off")
+        return record.with_stage("doctor", "skipped", "doctor is off")
     try:
         audited = audit_running_workflow(env.context)
     except ReleaseError as error:
         # The runner parsed this workflow, so this is doctor's limit, not the user's error.
         env.reporter.warning(f"doctor could not read the workflow: {error}", title="doctor")
-        return record.with_stage("audit", "skipped", "workflow unreadable")
+        return record.with_stage("doctor", "skipped", "workflow unreadable")
     if audited.workflow is None:
         env.reporter.info(f"doctor: nothing to audit ({audited.skipped_because})")
-        return record.with_stage("audit", "skipped", audited.skipped_because)
+        return record.with_stage("doctor", "skipped", audited.skipped_because)
     for finding in audited.problems:
         env.reporter.warning(
             f"{finding.check}: {finding.message} — fix: {finding.fix}",
@@ -173,7 +173,7 @@ def audit_stage(record: Record, env: Environment) -> Record:
     detail = f"{audited.workflow}: " + (
         f"{count} finding(s), see below" if count else "every checklist item passes"
     )
-    return record.with_stage("audit", "done", detail)
+    return record.with_stage("doctor", "done", detail)
 
 
 def audit_files(paths: list[Path], reporter: Reporter) -> None:

@@ -11,6 +11,7 @@ from packaging.version import InvalidVersion, Version
 from werkzeug.wrappers import Request, Response
 
 from py_release.sandbox._http import json_response
+from py_release.sandbox.warehouse.advisories import KnownProject
 from py_release.sandbox.warehouse.attestations import PROVENANCE_CONTENT_TYPE
 from py_release.sandbox.warehouse.state import Release, ReleaseFile, WarehouseState
 
@@ -132,7 +133,8 @@ def _json_api(
     with state.lock:
         found = state.projects.get(canonicalize_name(project))
         if found is None or not found.releases:
-            return not_found
+            known = state.advisories.projects.get(canonicalize_name(project))
+            return _known_project_json(state, known, version) if known else not_found
         releases = {r.version: r for r in found.releases.values()}
         name = found.name
     if version is None:
@@ -165,7 +167,46 @@ def _json_api(
                 for r in sorted(releases.values(), key=lambda r: Version(r.version))
             },
             "urls": [_json_file(base, release, f) for f in release.files],
-            "vulnerabilities": [],
+            "vulnerabilities": [
+                a.as_json() for a in state.advisories.affecting(name, release.version)
+            ],
+        }
+    )
+
+
+def _known_project_json(
+    state: WarehouseState, known: KnownProject, version: str | None
+) -> Response:
+    """The JSON API of a project PyPI has and the stand-in holds no files of: its versions
+    (each with one file entry, which the stand-in cannot serve) and their advisories."""
+    versions = sorted(known.versions, key=Version)
+    if version is None:
+        final = [v for v in versions if not Version(v).is_prerelease]
+        chosen = (final or versions)[-1]
+    else:
+        try:
+            wanted = Version(version)
+        except InvalidVersion:
+            return json_response({"message": "Not Found"}, status=404)
+        matches = [v for v in versions if Version(v) == wanted]
+        if not matches:
+            return json_response({"message": "Not Found"}, status=404)
+        chosen = matches[0]
+
+    def files(v: str) -> list[dict[str, object]]:
+        stem = f"{canonicalize_name(known.name).replace('-', '_')}-{v}"
+        return [{"filename": f"{stem}.tar.gz", "packagetype": "sdist",
+                 "yanked": v in known.yanked, "yanked_reason": None}]  # fmt: skip
+
+    return json_response(
+        {
+            "info": {"name": known.name, "version": chosen, "yanked": chosen in known.yanked},
+            "last_serial": state.serial,
+            "releases": {v: files(v) for v in versions},
+            "urls": files(chosen),
+            "vulnerabilities": [
+                a.as_json() for a in state.advisories.affecting(known.name, chosen)
+            ],
         }
     )
 

@@ -11,6 +11,7 @@ from sigstore.models import TrustedRoot
 
 from py_release.sandbox._http import LoopbackServer, ScratchFolder, ServedOnLoopback, bound_to
 from py_release.sandbox.issuer import GitHubIssuer
+from py_release.sandbox.warehouse.advisories import Advisories
 from py_release.sandbox.warehouse.routes import ROUTES
 from py_release.sandbox.warehouse.state import TrustedPublisher, WarehouseState
 from py_release.secrets import Secret
@@ -42,6 +43,7 @@ class Warehouse(ServedOnLoopback):
         root: Path | None = None,
         clock: Callable[[], float] = time.time,
         trusted_root: TrustedRoot | None = None,
+        advisories: Advisories | None = None,
     ) -> None:
         self._state = WarehouseState(
             issuer=issuer,
@@ -51,6 +53,7 @@ class Warehouse(ServedOnLoopback):
             root=root,
             clock=clock,
             trusted_root=trusted_root,
+            advisories=advisories,
         )
         self._folder = self._state.folder
         self._server = LoopbackServer(bound_to(self._state, ROUTES))

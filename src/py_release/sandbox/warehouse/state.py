@@ -16,6 +16,7 @@ from sigstore.models import TrustedRoot
 
 from py_release.sandbox._http import ScratchFolder
 from py_release.sandbox.issuer import GitHubIssuer
+from py_release.sandbox.warehouse.advisories import Advisories
 from py_release.secrets import Secret
 
 
@@ -121,8 +122,11 @@ class WarehouseState:
         root: Path | None,
         clock: Callable[[], float],
         trusted_root: TrustedRoot | None,
+        advisories: Advisories | None = None,
     ) -> None:
         self.issuer = issuer
+        # The JSON API's vulnerability data, and the projects PyPI has that we hold no files of.
+        self.advisories = advisories or Advisories()
         self.trusted_root = trusted_root
         self.audience = audience
         self.trusted_publishing = trusted_publishing
