@@ -206,8 +206,9 @@ peer: {PEER_SCRIPT.format(installer="").replace(chr(10), chr(10) + "      ")}
 The dependency audit is off in every benchmark: it reads PyPI's JSON API on the internet
 (one lookup per package, `concurrency` at a time), which no peer does and which this machine
 reaches only through a proxy. The second peer is the same with
-`python -m build --installer uv`. The third is the fastest peer, uv's own commands, which check nothing before the upload (issue 15's goal: ours ≤
-{UV_GOAL_RATIO}{TIMES} of it, with every check on):
+`python -m build --installer uv`. The third is the fastest peer, uv's own commands, which
+check nothing before the upload (issue 15's goal: ours ≤ {UV_GOAL_RATIO}{TIMES} of it, with
+every other check on):
 
 ```console
 {UV_SCRIPT}
