@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Self, get_args
 
 from py_release.distributions.files import DistFile, DistKind
@@ -122,6 +123,8 @@ class Plan(Record):
     report: CheckReport | None = None
     # What the audit stage found, when it ran.
     audit: AuditResult | None = None
+    # The release's CycloneDX SBOM, written beside its files by the audit stage.
+    sbom: Path | None = None
     on_index: dict[str, IndexFile] = field(default_factory=dict)
     statuses: dict[str, FileStatus] = field(default_factory=dict)
     # Why a file has its status, where the status alone does not say (failed, not sent).

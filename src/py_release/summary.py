@@ -158,6 +158,8 @@ def summary_markdown(record: Plan | Record, failure: ReleaseError | None) -> str
         lines += [note, ""]
     if plan:
         lines += _files_section(plan, failure)
+        if plan.sbom is not None:
+            lines += [f"SBOM (CycloneDX 1.6), beside the files: {code(plan.sbom.name)}", ""]
         lines += _attestation_section(plan)
         if plan.audit is not None:
             lines += audit_markdown(plan.audit)

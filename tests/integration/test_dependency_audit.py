@@ -130,7 +130,14 @@ def test_warn_lists_every_finding_and_what_could_not_be_checked(
     assert 'href="javascript' not in html
     assert "| cell" in html  # one cell: its text holds the bar
     # clean-dep's newest allowed release is yanked: 1.0 is audited, and has nothing.
-    assert "clean-dep" not in summary
+    assert "| `clean-dep`" not in summary
+    # The SBOM beside the files lists every requirement, whatever the audit found.
+    sbom_name = "py_release_sample-1.0.0.cdx.json"
+    assert f"SBOM (CycloneDX 1.6), beside the files: `{sbom_name}`" in summary
+    sbom = json.loads((tmp_path / "dist" / sbom_name).read_text(encoding="utf-8"))
+    assert {c["name"] for c in sbom["components"]} == {
+        "vulnerable-dep", "clean-dep", "extra-dep", "unknown-dep",
+    }  # fmt: skip
 
 
 def test_error_stops_before_signing_and_nothing_is_uploaded(

@@ -26,6 +26,8 @@ from tests.secrets_registry import assert_no_secrets, register_sandbox_tokens, r
 
 REPOSITORY = "octo-org/sample-project"
 SAMPLE_FILES = {"py_release_sample-1.0.0.tar.gz", "py_release_sample-1.0.0-py3-none-any.whl"}
+# The release's CycloneDX SBOM, which the run writes beside the files and attaches.
+SBOM = "py_release_sample-1.0.0.cdx.json"
 
 
 class Api:
@@ -98,12 +100,13 @@ def test_release_is_created_with_the_files_as_assets(
     release = api.release("v1.0.0")
     assert (release.draft, release.prerelease) == (False, False)
     assert {a.name: a.data for a in release.assets} == {
-        name: (packages_dir / name).read_bytes() for name in SAMPLE_FILES
+        name: (packages_dir / name).read_bytes() for name in {*SAMPLE_FILES, SBOM}
     }
     for asset in release.assets:
         assert f"`{asset.sha256}`" in release.body
-        # The link to the file on the index, as the index lists it.
-        assert f"[`{asset.name}`]({pypiserver.url}packages/{asset.name})" in release.body
+        if asset.name != SBOM:
+            # The link to the file on the index, as the index lists it.
+            assert f"[`{asset.name}`]({pypiserver.url}packages/{asset.name})" in release.body
     assert f"On the index: {pypiserver.simple_url}py-release-sample/" in release.body
     page = f"{api.server.url}/{REPOSITORY}/releases/tag/v1.0.0"
     assert run.outputs["release-url"] == page
@@ -112,7 +115,7 @@ def test_release_is_created_with_the_files_as_assets(
     # GITHUB_API_URL is where everything went, the upload URL the API handed out included.
     assert api.server.requests
     assert all(path.startswith("/api/") for _, path in api.server.requests)
-    assert api.asset_uploads() == 2
+    assert api.asset_uploads() == 3  # the two files and the SBOM
 
 
 def test_a_rerun_adds_nothing_twice(
@@ -131,7 +134,9 @@ def test_a_rerun_adds_nothing_twice(
     assert [m for m, _ in after if m != "GET"] == []  # no upload, no create, no update
     for name in SAMPLE_FILES:
         assert f"{name}: already on the release with the same sha256, skipped" in rerun.stdout
-    assert "0 assets uploaded, 2 already there" in rerun.summary
+    # The SBOM too: the same files make the same SBOM, byte for byte.
+    assert f"{SBOM}: already on the release with the same sha256, skipped" in rerun.stdout
+    assert "0 assets uploaded, 3 already there" in rerun.summary
 
     # Nothing left to write: a token that can only read is enough.
     read_only = publish(pypiserver, api, packages_dir, tmp_path, token=api.read_only)
@@ -154,6 +159,7 @@ def test_a_pre_release_is_marked(pypiserver: PypiServer, api: Api, tmp_path: Pat
     assert {a.name for a in release.assets} == {
         "py_release_sample-1.0.0rc1.tar.gz",
         "py_release_sample-1.0.0rc1-py3-none-any.whl",
+        "py_release_sample-1.0.0rc1.cdx.json",
     }
     assert "(published, pre-release)" in run.stdout
 
@@ -175,13 +181,13 @@ def test_a_draft_stays_a_draft_on_a_rerun_and_is_published_when_asked(
     again = publish(pypiserver, api, packages_dir, tmp_path, mode="draft")
     assert again.returncode == 0, again.log
     assert len(api.server.releases) == 1
-    assert api.asset_uploads() == 2
+    assert api.asset_uploads() == 3
 
     published = publish(pypiserver, api, packages_dir, tmp_path, mode="true")
     assert published.returncode == 0, published.log
     assert len(api.server.releases) == 1
     assert not api.release("v1.0.0").draft
-    assert api.asset_uploads() == 2
+    assert api.asset_uploads() == 3
     assert published.outputs["release-url"].endswith("/releases/tag/v1.0.0")
 
 
@@ -266,7 +272,7 @@ def test_a_dry_run_says_what_it_would_do_and_calls_nothing(
     assert run.returncode == 0, run.log
     assert (
         f"dry run: would create or complete the GitHub release of v1.0.0 in {REPOSITORY} with "
-        "2 assets (GitHub's API was not called)"
+        "3 assets (GitHub's API was not called)"
     ) in run.stdout
     assert api.server.requests == []
 
@@ -328,7 +334,7 @@ def test_trusted_publishing_release_carries_the_attestations(
     assert run.returncode == 0, run.log
     release = api.release("v1.0.0")
     names = {a.name for a in release.assets}
-    assert names == SAMPLE_FILES | {f"{name}.publish.attestation" for name in SAMPLE_FILES}
+    assert names == SAMPLE_FILES | {SBOM} | {f"{n}.publish.attestation" for n in SAMPLE_FILES}
     for asset in release.assets:
         assert asset.data == (packages_dir / asset.name).read_bytes()
         assert f"`{asset.sha256}`" in release.body

@@ -21,6 +21,7 @@ import requests
 from py_release.dependencies.audit import UNKNOWN, audit_packages
 from py_release.dependencies.declared import Declared, declared_requirements, installed_closure
 from py_release.dependencies.findings import AuditResult, KnownVulnerability, Unchecked
+from py_release.dependencies.sbom import write_sbom
 from py_release.dependencies.service import vulnerability_source
 from py_release.errors import ReleaseError
 
@@ -60,6 +61,7 @@ def _stand_in_origin(upload_url: str) -> str:
 
 
 def audit_stage(plan: Plan, env: Environment) -> Plan:
+    plan = _with_sbom(plan, env)
     config = env.config
     if config.audit == "off":
         return plan.with_stage("audit", "skipped", "audit is off")
@@ -94,6 +96,26 @@ def audit_stage(plan: Plan, env: Environment) -> Plan:
     complete = has_wheel and not result.unchecked
     detail = _detail(result, has_wheel=has_wheel)
     return plan.with_stage("audit", "done" if complete else "incomplete", detail)
+
+
+def _with_sbom(plan: Plan, env: Environment) -> Plan:
+    """The release's SBOM written beside its files (whatever the audit input says: it
+    describes the release, and the GitHub Release attaches it)."""
+    if not plan.project or not plan.version:
+        return plan
+    try:
+        path = write_sbom(
+            env.config.packages_dir, plan.project, plan.version, plan.dists,
+            _release_requirements(plan),
+        )  # fmt: skip
+    except OSError as error:
+        env.reporter.warning(
+            f"the SBOM cannot be written to {env.config.packages_dir}: {error.strerror}",
+            title="audit",
+        )
+        return plan
+    env.reporter.info(f"SBOM (CycloneDX): {path}")
+    return replace(plan, sbom=path)
 
 
 def _report(result: AuditResult, *, has_wheel: bool, reporter: Reporter) -> None:

@@ -20,7 +20,10 @@ from packaging.version import InvalidVersion, Version
 DistKind = Literal["sdist", "wheel"]
 
 # Files that travel beside distributions and are not uploaded as distributions themselves.
-COMPANION_SUFFIXES = (".attestation", ".sig", ".asc", ".sigstore.json", ".sigstore")
+COMPANION_SUFFIXES = (
+    ".attestation", ".sig", ".asc", ".sigstore.json", ".sigstore",
+    ".cdx.json",  # the release's SBOM, which py-release writes beside the files
+)  # fmt: skip
 # Formats of distributions PyPI no longer takes (PEP 527, PEP 715), or never took: in
 # packages-dir they are refused by name, not ignored, so a release never drops them silently.
 UNSUPPORTED_SUFFIXES = (

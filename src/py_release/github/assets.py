@@ -68,9 +68,11 @@ def local_assets(
     *,
     file_links: Mapping[str, str],
     provenance_links: Mapping[str, str],
+    sbom: Path | None = None,
 ) -> tuple[LocalAsset, ...]:
     """Each distribution, then the attestation staged for it (``(distribution, path)``), by
-    name: the same files give the same body, however they were found or built."""
+    name, then the release's SBOM: the same files give the same body, however they were found
+    or built."""
     assets: list[LocalAsset] = []
     staged = dict(attestations)
     for dist in sorted(dists, key=lambda d: d.name):
@@ -97,6 +99,16 @@ def local_assets(
                     provenance_links.get(dist.name, ""),
                 )
             )
+    if sbom is not None and sbom.is_file():
+        assets.append(
+            LocalAsset(
+                sbom.name,
+                sbom,
+                sbom.stat().st_size,
+                _sha256(sbom),
+                "application/vnd.cyclonedx+json",
+            )
+        )
     return tuple(assets)
 
 

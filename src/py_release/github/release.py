@@ -35,6 +35,7 @@ def _request(plan: Plan, context: GitHubContext, tag: str, *, draft: bool) -> Re
         [(record.file, Path(record.path)) for record in plan.attestations],
         file_links=file_links,
         provenance_links=provenance_links,
+        sbom=plan.sbom,
     )
     project_url = index.project_url(plan.project, plan.version)
     return ReleaseRequest(
