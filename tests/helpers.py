@@ -106,3 +106,11 @@ def copy_sample(into: Path, version: str | None = None) -> Path:
             re.sub(r'(?m)^version = ".*"$', f'version = "{version}"', pyproject.read_text())
         )
     return target
+
+
+def dist_names(folder: Path) -> set[str]:
+    """The distributions in ``folder``, as the release finds them (the SBOM and attestations
+    written beside them are not distributions)."""
+    from py_release.distributions.files import scan_packages_dir
+
+    return {dist.name for dist in scan_packages_dir(folder).dists}

@@ -140,6 +140,7 @@ def decide_stage(record: Record, env: Environment) -> Plan:
         stages=record.stages,
         notes=record.notes,
         workflow_findings=record.workflow_findings,
+        manual_checklist=record.manual_checklist,
         decision=decision,
         credentials=StaticCredentials(config.user, config.password),
     )

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from py_release.distributions.check import CheckReport
     from py_release.index.credentials import Credentials
     from py_release.index.query import IndexFile
+    from py_release.workflow.manual import ManualChecklist
 
 Stage = Literal[
     "configure",
@@ -97,6 +98,8 @@ class Record:
     notes: tuple[str, ...] = ()
     # What the doctor stage found in the running workflow (warnings and failures).
     workflow_findings: tuple[Finding, ...] = ()
+    # The items of the checklist only the settings answer, for a workflow that publishes.
+    manual_checklist: ManualChecklist | None = None
     # Set by a stage that learnt something and then refused: the runner reports the richer
     # record and stops.
     failure: ReleaseError | None = None

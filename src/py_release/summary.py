@@ -137,6 +137,20 @@ def _workflow_section(plan: Plan | Record) -> list[str]:
     return [*lines, ""]
 
 
+def _manual_section(record: Plan | Record, project: str | None) -> list[str]:
+    if record.manual_checklist is None:
+        return []
+    lines = [
+        "### Check by hand (only the settings show these)",
+        "",
+        "| Item | Where |",
+        "|---|---|",
+    ]
+    for item in record.manual_checklist.items(project or None):
+        lines.append(f"| {prose(item.item)} | <{item.page}> |")
+    return [*lines, ""]
+
+
 def summary_markdown(record: Plan | Record, failure: ReleaseError | None) -> str:
     plan = record if isinstance(record, Plan) else None
     dry = bool(plan and plan.decision.dry_run)
@@ -164,6 +178,7 @@ def summary_markdown(record: Plan | Record, failure: ReleaseError | None) -> str
         if plan.audit is not None:
             lines += audit_markdown(plan.audit)
     lines += _workflow_section(record)
+    lines += _manual_section(record, plan.project if plan else None)
     lines += _stages_section(record, failure)
     if plan:
         for dist in plan.dists:

@@ -44,7 +44,7 @@ def _act(tmp_path: Path, ref: str, cache: Path) -> Run:
 def _assert_built_once_and_handed_over(log: str) -> None:
     # The build job's in-action doctor audited the workflow init wrote: nothing to report.
     assert re.search(
-        r"^\[release/Build and check *\] +\| \| audit \| ✅ done \| "
+        r"^\[release/Build and check *\] +\| \| doctor \| ✅ done \| "
         r"\.github/workflows/release\.yml: every checklist item passes \|$",
         log,
         re.M,

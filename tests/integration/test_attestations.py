@@ -24,7 +24,7 @@ from py_release.sandbox.identity import JobIdentity
 from py_release.sandbox.session import Sandbox, start_sandbox
 from py_release.sandbox.warehouse import TrustedPublisher, Warehouse
 from py_release.secrets import Secret
-from tests.helpers import CliRun, run_cli
+from tests.helpers import CliRun, dist_names, run_cli
 from tests.secrets_registry import assert_no_secrets, register_sandbox_tokens, register_secret
 
 PROJECT = "py-release-sample"
@@ -91,8 +91,7 @@ def test_release_uploads_verified_attestations_and_verify_accepts_them(
 
     assert run.returncode == 0, run.log
     names = sorted(p.name for p in packages_dir.glob("*.publish.attestation"))
-    assert names == sorted(f"{d.name}.publish.attestation" for d in packages_dir.iterdir()
-                           if not d.name.endswith(".attestation"))  # fmt: skip
+    assert names == sorted(f"{name}.publish.attestation" for name in dist_names(packages_dir))
     assert "| sign | ✅ done | 2 attestations signed |" in run.summary
     assert "provenance of 2 files verified against octo-org/sample-project / release.yml" in (
         run.summary

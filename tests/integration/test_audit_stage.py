@@ -64,6 +64,14 @@ def test_error_lets_a_clean_workflow_through(
     assert run.returncode == 0, run.log
     assert "every checklist item passes" in run.summary
     assert "### Workflow checklist (doctor)" not in run.summary
+    # What only the settings show is listed once, with the pages of this repository and project.
+    assert run.summary.count("### Check by hand (only the settings show these)") == 1
+    assert "| <https://github.com/octo-org/sample/settings/environments> |" in run.summary
+    assert "| <https://github.com/octo-org/sample/settings/rules> |" in run.summary
+    assert "<https://pypi.org/manage/project/py-release-sample/settings/publishing/>" in run.summary
+    assert "<https://test.pypi.org/manage/project/py-release-sample/settings/publishing/>" in (
+        run.summary
+    )
 
 
 def test_off_skips_the_audit(tmp_path: Path, packages_dir: Path, pypiserver: PypiServer) -> None:

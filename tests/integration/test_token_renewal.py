@@ -27,6 +27,7 @@ from py_release.sandbox.identity import JobIdentity
 from py_release.sandbox.issuer import GitHubIssuer
 from py_release.sandbox.session import Sandbox
 from py_release.sandbox.warehouse import TrustedPublisher, Warehouse
+from tests.helpers import dist_names
 from tests.secrets_registry import assert_no_secrets, register_secret
 
 PROJECT = "py-release-sample"
@@ -113,7 +114,7 @@ def test_a_token_about_to_expire_is_minted_again_before_the_next_file(
 
         _scan(issuer, warehouse, log)
         assert plan.count("uploaded") == 2
-        assert set(warehouse.files(PROJECT)) == {p.name for p in packages_dir.iterdir()}
+        assert set(warehouse.files(PROJECT)) == dist_names(packages_dir)
         assert len(warehouse.minted) >= 2
         assert len(issuer.issued) == len(warehouse.minted)  # a fresh ID token for each mint
         assert "minted a fresh upload token" in log.getvalue()

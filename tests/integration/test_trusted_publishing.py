@@ -18,7 +18,7 @@ from py_release.sandbox.identity import JobIdentity
 from py_release.sandbox.issuer import GitHubIssuer
 from py_release.sandbox.warehouse import TrustedPublisher, Warehouse
 from py_release.secrets import Secret
-from tests.helpers import CliRun, run_cli
+from tests.helpers import CliRun, dist_names, run_cli
 from tests.pypiserver import PypiServer
 from tests.secrets_registry import assert_no_secrets, register_secret
 
@@ -94,7 +94,7 @@ def test_publishes_with_trusted_publishing_and_masks_every_token(
     run = release(issuer, warehouse.upload_url, packages_dir, tmp_path, warehouse=warehouse)
 
     assert run.returncode == 0, run.log
-    assert set(warehouse.files(PROJECT)) == {p.name for p in packages_dir.iterdir()}
+    assert set(warehouse.files(PROJECT)) == dist_names(packages_dir)
     assert run.outputs["uploaded"] == "2"
     assert "Trusted Publishing: exchanged the job's ID token" in run.summary
     masked = {line.removeprefix("::add-mask::") for line in run.stdout.splitlines()

@@ -27,6 +27,9 @@ EXPECTED = {
     "bad-token-secrets.yml": {("token-secrets", "warn")},
     "bad-github-release.yml": {("github-release", "fail")},
     "bad-build-isolation.yml": {("build-isolation", "warn")},
+    "bad-testpypi-first.yml": {("testpypi-first", "warn")},
+    "bad-attestations.yml": {("attestations", "warn")},
+    "bad-github-script-release.yml": {("github-release", "fail")},
 }
 GOOD = ["good.yml", "good-twine.yml"]
 
@@ -367,3 +370,90 @@ def test_a_workflow_path_that_is_a_device_is_not_read(tmp_path: Path) -> None:
     big.write_text("#" * (1024 * 1024 + 1))
     with pytest.raises(OSError, match="larger than"):
         read_workflow(big)
+
+
+RELEASE_STEP_JOB = """
+on:
+  push:
+    tags: ["v*"]
+permissions: {{}}
+jobs:
+  release:
+    runs-on: ubuntu-latest
+{job}    steps:
+{step}"""
+
+
+@pytest.mark.parametrize(
+    ("job", "step", "expected"),
+    [
+        # Whatever step makes the release, the job's token needs contents: write.
+        ("", "      - run: gh release create \"$GITHUB_REF_NAME\" dist/*\n"
+             "        env:\n          GH_TOKEN: ${{ github.token }}\n",
+         {("github-release", "fail")}),
+        (CONTENTS, "      - run: gh release upload v1 dist/*\n", set()),
+        ("", "      - uses: softprops/action-gh-release@c062e08bd532815e2082a85e87e3ef29c3e6d191\n",
+         {("github-release", "fail")}),
+        # A token of its own: not the job's permissions.
+        ("", "      - uses: softprops/action-gh-release@c062e08bd532815e2082a85e87e3ef29c3e6d191\n"
+             "        with:\n          token: ${{ secrets.RELEASE_PAT }}\n", set()),
+        # A github-script that only reads makes no release.
+        ("", "      - uses: actions/github-script@60a0d83039c74a4aee543508d2ffcb1c3799cdea\n"
+             "        with:\n          script: console.log(context.ref)\n", set()),
+        ("", "      - uses: actions/github-script@60a0d83039c74a4aee543508d2ffcb1c3799cdea\n"
+             "        with:\n          script: |\n"
+             "            await github.request('POST /repos/{owner}/{repo}/releases', {})\n",
+         {("github-release", "fail")}),
+    ],
+)  # fmt: skip
+def test_a_release_made_by_any_step_needs_contents_write(
+    job: str, step: str, expected: set[tuple[str, str]]
+) -> None:
+    assert _one(RELEASE_STEP_JOB.format(job=job, step=step)) == expected
+
+
+def test_a_pypi_job_waiting_for_testpypi_through_another_job_is_in_order() -> None:
+    text = (WORKFLOWS / "good.yml").read_text(encoding="utf-8")
+    chained = text.replace(
+        "\n  pypi:\n    needs: [build, testpypi]\n",
+        "\n  smoke:\n    needs: testpypi\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: pip install --index-url https://test.pypi.org/simple/ sample\n"
+        "\n  pypi:\n    needs: [build, smoke]\n",
+    )
+    assert "smoke" in chained
+    assert _one(chained) == set()
+
+
+def test_the_testpypi_first_fix_names_the_jobs() -> None:
+    text = (WORKFLOWS / "bad-testpypi-first.yml").read_text(encoding="utf-8")
+    (finding,) = [f for f in audit(text, "x.yml") if f.check == "testpypi-first"]
+    assert "`needs: [build, testpypi]`" in finding.fix
+    assert finding.line is not None
+
+
+def test_testpypi_on_branches_and_pypi_on_tags_never_run_in_parallel() -> None:
+    text = (WORKFLOWS / "bad-testpypi-first.yml").read_text(encoding="utf-8")
+    exclusive = text.replace(
+        "\n  testpypi:\n    needs: build\n",
+        "\n  testpypi:\n    needs: build\n    if: github.ref == 'refs/heads/main'\n",
+    )
+    assert exclusive != text
+    assert _one(exclusive) == set()
+
+
+def test_cli_lists_what_only_the_settings_show(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "My_Sample"\n')
+    assert main(["doctor", str(WORKFLOWS / "good.yml")], environ={}) == 0
+    captured = capsys.readouterr()
+    listed = (captured.out + captured.err).split(
+        "CHECK BY HAND (only the settings show these):\n", 1
+    )[1]
+    # No git remote here: the repository is a placeholder, the project comes from pyproject.
+    assert "https://github.com/OWNER/REPO/settings/environments" in listed
+    assert "environment `pypi` (PyPI) has required reviewers" in listed
+    assert "https://github.com/OWNER/REPO/settings/rules" in listed
+    assert "https://pypi.org/manage/project/my-sample/settings/publishing/" in listed
+    assert "https://test.pypi.org/manage/project/my-sample/settings/publishing/" in listed

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from py_release.environment import Environment
     from py_release.plan import Record
     from py_release.reporter import Reporter
+    from py_release.workflow.manual import ManualChecklist
 
 
 class WorkflowAuditFailed(ReleaseError):
@@ -38,6 +39,8 @@ class WorkflowAudit:
     findings: tuple[Finding, ...]
     # Why nothing was audited, when ``workflow`` is None.
     skipped_because: str = ""
+    # The settings-only items, for a workflow that publishes.
+    manual: ManualChecklist | None = None
 
     @property
     def problems(self) -> tuple[Finding, ...]:
@@ -107,7 +110,8 @@ def audit_running_workflow(context: GitHubContext) -> WorkflowAudit:
         return WorkflowAudit(None, (), "GITHUB_WORKSPACE is not set")
     # doctor (and the YAML parser under it) load only when there is a workflow to read: a
     # run outside Actions never pays for them before its build starts.
-    from py_release.workflow.doctor import audit, read_workflow
+    from py_release.workflow.doctor import audit_workflow, parse_workflow, read_workflow
+    from py_release.workflow.manual import manual_checklist
 
     relative = workflow_path(context)
     if relative is None and not context.workflow_ref and context.workflow_name:
@@ -126,7 +130,13 @@ def audit_running_workflow(context: GitHubContext) -> WorkflowAudit:
             f"{relative} is not in the workspace: this job checks nothing out (a publishing job "
             "that downloads its files need not; the build job, which checks out, audits it)",
         )
-    return WorkflowAudit(relative, tuple(audit(text, relative)))
+    workflow = parse_workflow(text, relative)
+    manual = (
+        manual_checklist(workflow, context.repository or None, relative)
+        if workflow.publishing
+        else None
+    )
+    return WorkflowAudit(relative, tuple(audit_workflow(workflow)), manual=manual)
 
 
 def audit_failure(audited: WorkflowAudit) -> WorkflowAuditFailed | None:
@@ -164,7 +174,7 @@ def audit_stage(record: Record, env: Environment) -> Record:
             f"{finding.check}: {finding.message} — fix: {finding.fix}",
             title=f"doctor: {audited.workflow}",
         )
-    record = replace(record, workflow_findings=audited.problems)
+    record = replace(record, workflow_findings=audited.problems, manual_checklist=audited.manual)
     if env.config.doctor == "error":
         refusal = audit_failure(audited)
         if refusal is not None:
@@ -179,7 +189,17 @@ def audit_stage(record: Record, env: Environment) -> Record:
 def audit_files(paths: list[Path], reporter: Reporter) -> None:
     """``py-release doctor``: print every finding of every file; raise ``ReleaseError``
     listing every failed item."""
-    from py_release.workflow.doctor import audit, format_finding, read_workflow
+    from py_release.workflow.doctor import (
+        audit_workflow,
+        format_finding,
+        parse_workflow,
+        read_workflow,
+    )
+    from py_release.workflow.manual import (
+        manual_checklist,
+        project_from_pyproject,
+        repository_from_git,
+    )
 
     if not paths:
         raise ReleaseError(
@@ -195,11 +215,19 @@ def audit_files(paths: list[Path], reporter: Reporter) -> None:
                 f"cannot read {path}: {error.strerror}", "pass an existing workflow file"
             ) from None
         reporter.info(f"== {path}")
-        for finding in audit(text, str(path)):
+        workflow = parse_workflow(text, str(path))
+        for finding in audit_workflow(workflow):
             for line in format_finding(finding):
                 reporter.info(line)
             if finding.level == "fail":
                 failed.append(f"{path}: {finding.check}: {finding.message}")
+        if workflow.publishing:
+            here = Path.cwd()
+            checklist = manual_checklist(workflow, repository_from_git(here), str(path))
+            reporter.info("CHECK BY HAND (only the settings show these):")
+            for item in checklist.items(project_from_pyproject(here)):
+                reporter.info(f"  - {item.item}")
+                reporter.info(f"    {item.page}")
     if failed:
         raise ReleaseError(
             f"{len(failed)} release security check(s) failed:\n"

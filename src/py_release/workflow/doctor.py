@@ -37,6 +37,18 @@ def read_workflow(path: Path) -> str:
 
 def audit(text: str, path: str) -> list[Finding]:
     """Every checklist item's findings for the workflow ``text`` (read from ``path``)."""
+    return audit_workflow(parse_workflow(text, path))
+
+
+def audit_workflow(workflow: Workflow) -> list[Finding]:
+    findings: list[Finding] = []
+    for _name, check in CHECKS:
+        findings += check(workflow)
+    return findings
+
+
+def parse_workflow(text: str, path: str) -> Workflow:
+    """The workflow ``text`` (read from ``path``); ``ReleaseError`` when it is not one."""
     import yaml  # here, not at the top: the action imports this module on every release
 
     too_big = len(text) > WORKFLOW_LIMIT
@@ -72,11 +84,7 @@ def audit(text: str, path: str) -> list[Finding]:
             "pass the workflow files under .github/workflows/, e.g. "
             "py-release doctor .github/workflows/release.yml",
         )
-    workflow = Workflow.parse(data, text)
-    findings: list[Finding] = []
-    for _name, check in CHECKS:
-        findings += check(workflow)
-    return findings
+    return Workflow.parse(data, text)
 
 
 def format_finding(finding: Finding) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from py_release.workflow.checks.credentials import check_persist_credentials, check_token_secrets
+from py_release.workflow.checks.ordering import check_attestations, check_testpypi_first
 from py_release.workflow.checks.permissions import check_github_release, check_permissions
 from py_release.workflow.checks.pinned_actions import check_pinned_actions
 from py_release.workflow.checks.publishing_jobs import (
@@ -26,8 +27,10 @@ CHECKS: tuple[tuple[str, Callable[[Workflow], list[Finding]]], ...] = (
     ("pinned-actions", check_pinned_actions),
     ("metadata-check", check_metadata_check),
     ("separate-indexes", check_separate_indexes),
+    ("testpypi-first", check_testpypi_first),
     ("build-isolation", check_build_isolation),
     ("untrusted-triggers", check_untrusted_triggers),
     ("token-secrets", check_token_secrets),
     ("github-release", check_github_release),
+    ("attestations", check_attestations),
 )

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from py_release.workflow.findings import Finding, Level, or_pass
-from py_release.workflow.model import Workflow, as_mapping, as_text
+from py_release.workflow.model import Step, Workflow, as_mapping, as_text
 
 # What github-release takes for "make a release" (the action's parser: yes/1 read as true).
 _RELEASE_ON = frozenset({"true", "yes", "1", "draft"})
@@ -65,12 +65,56 @@ def _grants_contents_write(permissions: Any) -> bool:
     return as_text(as_mapping(permissions).get("contents")).strip() == "write"
 
 
+# Actions that create a release or upload its assets, and the input their token comes from
+# (empty or the job's token: the job's permissions apply).
+_RELEASE_ACTIONS = {
+    "softprops/action-gh-release": "token",
+    "ncipollo/release-action": "token",
+    "actions/create-release": "",
+    "actions/upload-release-asset": "",
+    "svenstaro/upload-release-action": "repo_token",
+    "marvinpinto/action-automatic-releases": "repo_token",
+}
+# A github-script call that writes a release (createRelease, updateRelease, uploadReleaseAsset,
+# or the REST route itself).
+_RELEASE_SCRIPT = re.compile(
+    r"\b(createRelease|updateRelease|uploadReleaseAsset|generateReleaseNotes)\b"
+    r"|POST /repos/[^\s'\"`]+/releases",
+)
+_GH_RELEASE_RUN = re.compile(r"\bgh\s+release\s+(create|upload|edit)\b")
+
+
+def _release_token(step: Step) -> tuple[str, bool] | None:
+    """(the token expression, whether the step surely makes a release) for a step that makes
+    or may make a GitHub Release; None for any other step."""
+    if step.is_our_action:
+        if not step.publishes:
+            return None  # a dry run makes no release
+        value = as_text(step.with_.get("github-release")).strip().lower()
+        if value in _RELEASE_ON:
+            return as_text(step.with_.get("github-token")).strip(), True
+        if "${{" in value:
+            return as_text(step.with_.get("github-token")).strip(), False
+        return None
+    if step.action in _RELEASE_ACTIONS:
+        key = _RELEASE_ACTIONS[step.action]
+        return (as_text(step.with_.get(key)).strip() if key else ""), True
+    if step.action == "actions/github-script" and _RELEASE_SCRIPT.search(
+        as_text(step.with_.get("script"))
+    ):
+        return as_text(step.with_.get("github-token")).strip(), True
+    if step.uses == "" and _GH_RELEASE_RUN.search(step.run):
+        env = step.env
+        return as_text(env.get("GH_TOKEN") or env.get("GITHUB_TOKEN")).strip(), True
+    return None
+
+
 def check_github_release(workflow: Workflow) -> list[Finding]:
     name = "github-release"
     findings: list[Finding] = []
     fix = (
         "add `contents: write` to the job's permissions (beside `id-token: write`), or give the "
-        "step a `github-token` that can write the repository's contents"
+        "step a token that can write the repository's contents"
     )
     releasing = False
     for job in workflow.jobs:
@@ -79,32 +123,31 @@ def check_github_release(workflow: Workflow) -> list[Finding]:
         if permissions is None:
             permissions = workflow.raw.get("permissions")
         for step in job.steps:
-            if not step.is_our_action or not step.publishes:
-                continue  # a dry run makes no release
-            value = as_text(step.with_.get("github-release")).strip().lower()
-            expression = "${{" in value
-            if value not in _RELEASE_ON and not expression:
+            found = _release_token(step)
+            if found is None:
                 continue
-            token = as_text(step.with_.get("github-token")).strip()
+            token, surely = found
             if token and not _JOB_TOKEN.search(token):
                 continue  # another token: its permissions are not the job's to grant
             releasing = True
             if permissions is not None and _grants_contents_write(permissions):
                 continue
-            what = "may make" if expression else "makes"
+            what = "makes" if surely else "may make"
+            how = "" if step.is_our_action else f" (step `{step.uses or 'gh release'}`)"
             if permissions is None:
                 message = (
-                    f"job '{job.id}' {what} a GitHub Release, and neither it nor the workflow "
-                    "sets `permissions:`: the token then has the repository's default "
+                    f"job '{job.id}' {what} a GitHub Release{how}, and neither it nor the "
+                    "workflow sets `permissions:`: the token then has the repository's default "
                     "permissions, read-only unless the repository allows more"
                 )
                 level: Level = "warn"
             else:
                 message = (
-                    f"job '{job.id}' {what} a GitHub Release without `contents: write`: the "
-                    "release fails with 403 after the upload to the index"
+                    f"job '{job.id}' {what} a GitHub Release{how} without `contents: write`: "
+                    "GitHub refuses it with 403"
+                    + (" after the upload to the index" if job.publishes else "")
                 )
-                level = "warn" if expression else "fail"
+                level = "fail" if surely else "warn"
             findings.append(Finding(name, level, message, fix, step.line))
     if not releasing:
         return [Finding(name, "pass", "no step makes a GitHub Release with the job's token", "")]
