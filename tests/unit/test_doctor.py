@@ -30,6 +30,7 @@ EXPECTED = {
     "bad-testpypi-first.yml": {("testpypi-first", "warn")},
     "bad-attestations.yml": {("attestations", "warn")},
     "bad-github-script-release.yml": {("github-release", "fail")},
+    "bad-id-token.yml": {("id-token", "fail")},
 }
 GOOD = ["good.yml", "good-twine.yml"]
 
@@ -111,6 +112,7 @@ jobs:
         ("trigger", "fail"),
         ("environment", "fail"),
         ("build-isolation", "warn"),
+        ("id-token", "fail"),
     }
 
 
@@ -226,13 +228,15 @@ CONTENTS = "    permissions:\n      id-token: write\n      contents: write\n"
         # The job's own permissions replace the workflow's.
         ("permissions:\n  contents: write", ID_TOKEN, "github-release: true",
          {("github-release", "fail")}),
-        ("permissions:\n  contents: write", "", "github-release: true", set()),
+        # ... and without `id-token: write`, no Trusted Publishing either.
+        ("permissions:\n  contents: write", "", "github-release: true", {("id-token", "fail")}),
         ("permissions: {}", "    permissions: write-all\n", "github-release: true",
          {("permissions", "fail")}),
         ("permissions: read-all", "", "github-release: true",
-         {("github-release", "fail")}),
+         {("github-release", "fail"), ("id-token", "fail")}),
         # Neither sets any: the repository's default, read-only in new repositories.
-        ("", "", "github-release: true", {("permissions", "warn"), ("github-release", "warn")}),
+        ("", "", "github-release: true",
+         {("permissions", "warn"), ("github-release", "warn"), ("id-token", "fail")}),
     ],
 )  # fmt: skip
 def test_a_github_release_needs_contents_write(
@@ -457,3 +461,25 @@ def test_cli_lists_what_only_the_settings_show(
     assert "https://github.com/OWNER/REPO/settings/rules" in listed
     assert "https://pypi.org/manage/project/my-sample/settings/publishing/" in listed
     assert "https://test.pypi.org/manage/project/my-sample/settings/publishing/" in listed
+
+
+@pytest.mark.parametrize(
+    ("run", "env", "expected"),
+    [
+        ("uv publish", "", {("id-token", "fail")}),
+        ("uv publish --trusted-publishing always", "", {("id-token", "fail")}),
+        # A token: no ID token needed (token-secrets says to prefer Trusted Publishing).
+        ('uv publish --token "$TOKEN"', "", set()),
+        ("uv publish", "        env:\n          UV_PUBLISH_TOKEN: ${{ secrets.TOKEN }}\n", set()),
+        ("twine upload dist/*", "", set()),
+    ],
+)
+def test_trusted_publishing_by_any_step_needs_id_token(
+    run: str, env: str, expected: set[tuple[str, str]]
+) -> None:
+    text = PUBLISH_JOB.replace("    permissions:\n      id-token: write\n", "").replace(
+        "      - run: twine check dist/* && twine upload dist/*\n",
+        f"      - run: twine check dist/*\n      - run: {run}\n{env}",
+    )
+    assert text != PUBLISH_JOB
+    assert _one(text) - {("token-secrets", "warn")} == expected

@@ -7,7 +7,11 @@ from collections.abc import Callable
 
 from py_release.workflow.checks.credentials import check_persist_credentials, check_token_secrets
 from py_release.workflow.checks.ordering import check_attestations, check_testpypi_first
-from py_release.workflow.checks.permissions import check_github_release, check_permissions
+from py_release.workflow.checks.permissions import (
+    check_github_release,
+    check_id_token,
+    check_permissions,
+)
 from py_release.workflow.checks.pinned_actions import check_pinned_actions
 from py_release.workflow.checks.publishing_jobs import (
     check_build_isolation,
@@ -22,6 +26,7 @@ from py_release.workflow.model import Workflow
 CHECKS: tuple[tuple[str, Callable[[Workflow], list[Finding]]], ...] = (
     ("trigger", check_trigger),
     ("permissions", check_permissions),
+    ("id-token", check_id_token),
     ("environment", check_environment),
     ("persist-credentials", check_persist_credentials),
     ("pinned-actions", check_pinned_actions),

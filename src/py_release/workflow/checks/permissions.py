@@ -1,5 +1,5 @@
-"""Checklist items on the token's permissions: permissions (no more than needed),
-github-release (what a GitHub Release needs)."""
+"""Checklist items on the token's permissions: permissions (no more than needed), id-token
+(what Trusted Publishing needs), github-release (what a GitHub Release needs)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from py_release.workflow.findings import Finding, Level, or_pass
-from py_release.workflow.model import Step, Workflow, as_mapping, as_text
+from py_release.workflow.model import OFFICIAL, Step, Workflow, as_mapping, as_text
 
 # What github-release takes for "make a release" (the action's parser: yes/1 read as true).
 _RELEASE_ON = frozenset({"true", "yes", "1", "draft"})
@@ -57,6 +57,63 @@ def check_permissions(workflow: Workflow) -> list[Finding]:
             )
         )
     return or_pass(findings, name, "`id-token: write` only at job level; no `write-all`")
+
+
+def _grants_id_token(permissions: Any) -> bool:
+    if permissions == "write-all":
+        return True
+    return as_text(as_mapping(permissions).get("id-token")).strip() == "write"
+
+
+# uv publish uses Trusted Publishing on GitHub Actions unless told a token or password.
+_UV_TRUSTED = re.compile(r"\buv\s+publish\b(?![^\n]*(--token|--password|-p\s))")
+
+
+def _trusted_publishing(step: Step, env: dict[str, Any]) -> bool:
+    """The step uploads with an ID token (Trusted Publishing), not a stored password."""
+    if step.is_our_action or step.is_pypa_action:
+        return not as_text(step.with_.get("password")).strip()
+    if step.uses == "" and _UV_TRUSTED.search(step.run):
+        given = {**env, **step.env}
+        return not any(
+            as_text(given.get(k)).strip() for k in ("UV_PUBLISH_TOKEN", "UV_PUBLISH_PASSWORD")
+        )
+    return False
+
+
+def check_id_token(workflow: Workflow) -> list[Finding]:
+    name = "id-token"
+    findings: list[Finding] = []
+    workflow_env = as_mapping(workflow.raw.get("env"))
+    trusted = False
+    for job in workflow.publishing:
+        env = {**workflow_env, **as_mapping(job.raw.get("env"))}
+        steps = [
+            s for s in job.steps
+            if s.publishes and s.indexes(env) & OFFICIAL and _trusted_publishing(s, env)
+        ]  # fmt: skip
+        if not steps:
+            continue
+        trusted = True
+        permissions = job.raw.get("permissions")
+        if permissions is None:
+            permissions = workflow.raw.get("permissions")
+        if permissions is not None and _grants_id_token(permissions):
+            continue
+        findings.append(
+            Finding(
+                name,
+                "fail",
+                f"job '{job.id}' publishes to {job.index_names} with Trusted Publishing but is "
+                "not granted `id-token: write`: it gets no ID token and the upload fails",
+                f"add `permissions: id-token: write` to job '{job.id}' (the repository's default "
+                "permissions never include it)",
+                steps[0].line or job.line,
+            )
+        )
+    if not trusted:
+        return [Finding(name, "pass", "no job publishes with Trusted Publishing", "")]
+    return or_pass(findings, name, "every Trusted Publishing job has `id-token: write`")
 
 
 def _grants_contents_write(permissions: Any) -> bool:
