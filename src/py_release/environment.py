@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     import requests
 
+    from py_release.dependencies.audit import Lookups
     from py_release.index.query import IndexFile, ListingKey
     from py_release.index.trusted_publishing import IdTokenSource
 
@@ -40,6 +41,9 @@ class Environment:
     # Index listings read in the background from the end of the build, taken by the query
     # stage (py_release.index.query.read_listing_ahead).
     listings_ahead: dict[ListingKey, Future[dict[str, IndexFile]]] = field(default_factory=dict)
+    # py-release's own packages looked up during the build, taken by the audit stage
+    # (py_release.dependencies.ahead).
+    audit_ahead: dict[str, Future[Lookups]] = field(default_factory=dict)
 
     @cached_property
     def session(self) -> requests.Session:

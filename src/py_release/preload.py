@@ -15,29 +15,36 @@ from __future__ import annotations
 import contextlib
 import importlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 
-def _import_all(modules: Sequence[str]) -> None:
+def _import_all(modules: Sequence[str], then: Callable[[], None] | None = None) -> None:
     for module in modules:
         # Broad on purpose: whatever went wrong is raised again, where it belongs, by the
         # stage that imports the module for real.
         with contextlib.suppress(Exception):
             importlib.import_module(module)
+    if then is not None:
+        # Same: work started here reports its own errors to the stage that takes its result.
+        with contextlib.suppress(Exception):
+            then()
 
 
 @contextlib.contextmanager
-def preloading(modules: Sequence[str]) -> Iterator[None]:
-    """Import ``modules`` in a background thread for the duration of the block.
+def preloading(modules: Sequence[str], then: Callable[[], None] | None = None) -> Iterator[None]:
+    """Import ``modules`` in a background thread for the duration of the block, then call
+    ``then`` there (to start background work that needs them, which must not block).
 
     The block's end waits for the imports: after it only one thread imports again, so two
     threads never race through a package whose modules import each other.
     """
     if not modules:
+        if then is not None:
+            then()
         yield
         return
     thread = threading.Thread(
-        target=_import_all, args=(tuple(modules),), name="py-release-preload", daemon=True
+        target=_import_all, args=(tuple(modules), then), name="py-release-preload", daemon=True
     )
     thread.start()
     try:

@@ -11,6 +11,7 @@ summary should show, then refused), or raises a ``ReleaseError`` (it learnt noth
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from typing import cast
@@ -73,6 +74,15 @@ def _read_listing_ahead(plan: Plan, env: Environment) -> None:
     read_listing_ahead(plan, env)
 
 
+def _start_own_lookups(env: Environment) -> None:
+    # py-release's own packages are audited while the build runs (they are known already).
+    if env.config.audit == "off":
+        return  # and pip-audit is not even imported
+    from py_release.dependencies.ahead import start_own_lookups
+
+    start_own_lookups(env)
+
+
 def modules_after_build(plan: Plan, env: Environment) -> tuple[str, ...]:
     """What the stages after the build will import, in the order they need it; only what
     this run will use (sigstore is most of a second)."""
@@ -122,7 +132,8 @@ def run_release(env: Environment) -> Plan:
                 if stage is build_stage and plan.decision.build
                 else ()
             )
-            with preloading(later):
+            ahead = functools.partial(_start_own_lookups, env) if stage is build_stage else None
+            with preloading(later, then=ahead):
                 record = plan = stage(plan, env)
             _raise_refusal(plan)
             if stage is build_stage and plan.dists:

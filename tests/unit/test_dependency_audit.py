@@ -153,3 +153,43 @@ def test_an_api_that_knows_no_package_is_named_as_the_likely_cause() -> None:
     assert "knows none of the 5 packages" in _unchecked_line(unknown)
     mixed = [*unknown[:2], Unchecked("q", "release", "PyPI has no project of that name")]
     assert _unchecked_line(mixed).startswith("the audit is incomplete: 3 package(s) could not")
+
+
+def test_py_release_s_own_packages_are_looked_up_once_ahead_of_the_stage(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from py_release import release
+    from py_release.config import load_config
+    from py_release.dependencies import ahead
+    from py_release.dependencies.audit import Lookups
+    from py_release.environment import release_environment
+    from py_release.github.context import GitHubContext
+    from py_release.reporter import TerminalReporter
+
+    calls: list[str] = []
+    found = Lookups((), (), 3)
+
+    def look_up_own(source: object, config: object) -> Lookups:
+        import threading
+
+        calls.append(threading.current_thread().name)
+        return found
+
+    monkeypatch.setattr(ahead, "look_up_own", look_up_own)
+    env = release_environment(
+        config=load_config({}, {}),
+        context=GitHubContext(),
+        reporter=TerminalReporter(verbose=False),
+    )
+    release._start_own_lookups(env)
+    assert ahead.own_lookups(env, source=None) is found  # type: ignore[arg-type]
+    assert calls == ["py-release-audit"]
+    assert ahead.KEY not in env.audit_ahead
+
+    off = release_environment(
+        config=load_config({}, {"audit": "off"}), context=GitHubContext(),
+        reporter=TerminalReporter(verbose=False),
+    )  # fmt: skip
+    release._start_own_lookups(off)
+    assert off.audit_ahead == {}
+    assert calls == ["py-release-audit"]

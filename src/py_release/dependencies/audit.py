@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from py_release.dependencies.declared import Declared, Installed
@@ -112,6 +113,62 @@ def _unique(declared: Sequence[Declared]) -> list[Declared]:
     return list(merged.values())
 
 
+@dataclass(frozen=True)
+class Lookups:
+    """What one side's lookups found: the release's requirements, or py-release's packages."""
+
+    vulnerabilities: tuple[KnownVulnerability, ...]
+    unchecked: tuple[Unchecked, ...]
+    count: int
+
+
+def _run(jobs: Sequence[Callable[[], _Lookup]], concurrency: int, count: int) -> Lookups:
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="audit") as pool:
+        lookups = list(pool.map(lambda job: job(), jobs))
+    return Lookups(
+        tuple(v for found, _ in lookups for v in found),
+        tuple(u for _, missed in lookups for u in missed),
+        count,
+    )
+
+
+def look_up_declared(
+    source: VulnerabilitySource,
+    declared: Sequence[Declared],
+    *,
+    ignore: Iterable[str],
+    concurrency: int,
+) -> Lookups:
+    """Each declared requirement, once per (name, range), ``concurrency`` at a time."""
+    ignored = frozenset(i.upper() for i in ignore)
+    release = _unique(declared)
+    jobs = [lambda d=d: _declared(source, d, ignored) for d in release]
+    return _run(jobs, concurrency, len(release))
+
+
+def look_up_installed(
+    source: VulnerabilitySource,
+    installed: Sequence[Installed],
+    *,
+    ignore: Iterable[str],
+    concurrency: int,
+) -> Lookups:
+    """Each installed package at its version, ``concurrency`` at a time."""
+    ignored = frozenset(i.upper() for i in ignore)
+    jobs = [lambda p=p: _installed(source, p, ignored) for p in installed]
+    return _run(jobs, concurrency, len(installed))
+
+
+def audit_result(release: Lookups, own: Lookups, ignore: Iterable[str]) -> AuditResult:
+    return AuditResult(
+        vulnerabilities=release.vulnerabilities + own.vulnerabilities,
+        unchecked=release.unchecked + own.unchecked,
+        release_count=release.count,
+        own_count=own.count,
+        ignore=tuple(ignore),
+    )
+
+
 def audit_packages(
     source: VulnerabilitySource,
     declared: Sequence[Declared],
@@ -121,20 +178,6 @@ def audit_packages(
     concurrency: int,
 ) -> AuditResult:
     """Every declared requirement and installed package looked up, ``concurrency`` at a time."""
-    ignored = frozenset(i.upper() for i in ignore)
-    release = _unique(declared)
-    jobs: list[Callable[[], _Lookup]] = [
-        *(lambda d=d: _declared(source, d, ignored) for d in release),
-        *(lambda p=p: _installed(source, p, ignored) for p in installed),
-    ]
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="audit") as pool:
-        lookups = list(pool.map(lambda job: job(), jobs))
-    vulnerabilities = [v for found, _ in lookups for v in found]
-    unchecked = [u for _, missed in lookups for u in missed]
-    return AuditResult(
-        vulnerabilities=tuple(vulnerabilities),
-        unchecked=tuple(unchecked),
-        release_count=len(release),
-        own_count=len(installed),
-        ignore=tuple(ignore),
-    )
+    release = look_up_declared(source, declared, ignore=ignore, concurrency=concurrency)
+    own = look_up_installed(source, installed, ignore=ignore, concurrency=concurrency)
+    return audit_result(release, own, ignore)

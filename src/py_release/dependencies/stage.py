@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import requests
 
-from py_release.dependencies.audit import UNKNOWN, audit_packages
-from py_release.dependencies.declared import Declared, declared_requirements, installed_closure
+from py_release.dependencies.ahead import own_lookups, stand_in_origin
+from py_release.dependencies.audit import UNKNOWN, audit_result, look_up_declared
+from py_release.dependencies.declared import Declared, declared_requirements
 from py_release.dependencies.findings import AuditResult, KnownVulnerability, Unchecked
 from py_release.dependencies.sbom import write_sbom
 from py_release.dependencies.service import vulnerability_source
@@ -55,11 +55,6 @@ def _release_requirements(plan: Plan) -> tuple[Declared, ...]:
     return tuple(seen.values())
 
 
-def _stand_in_origin(upload_url: str) -> str:
-    parts = urlsplit(upload_url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 def audit_stage(plan: Plan, env: Environment) -> Plan:
     plan = _with_sbom(plan, env)
     config = env.config
@@ -78,16 +73,11 @@ def audit_stage(plan: Plan, env: Environment) -> Plan:
     with env.reporter.group("Audit dependencies for known vulnerabilities"):
         # A session of its own: it talks to PyPI's JSON API, not to the index of the upload.
         with requests.Session() as session:
-            source = vulnerability_source(
-                session, _stand_in_origin(routes.pypi) if routes.pypi else None
+            source = vulnerability_source(session, stand_in_origin(config))
+            release = look_up_declared(
+                source, declared, ignore=config.audit_ignore, concurrency=config.concurrency
             )
-            result = audit_packages(
-                source,
-                declared,
-                installed_closure(),
-                ignore=config.audit_ignore,
-                concurrency=config.concurrency,
-            )
+            result = audit_result(release, own_lookups(env, source), config.audit_ignore)
         _report(result, has_wheel=has_wheel, reporter=env.reporter)
     plan = replace(plan, audit=result)
     if config.audit == "error" and result.failing:

@@ -1,0 +1,69 @@
+"""py-release's own packages looked up while the build runs: they are known from the start,
+and their lookups (one round trip each, ``concurrency`` at a time, some sixty packages) would
+otherwise be waited for after the check.
+
+Started by the preload thread once its imports are done (``release.run_release``), so these
+threads import nothing another thread is importing; the audit stage takes the answer, or its
+error, and never starts the lookups a second time.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import requests
+
+from py_release.dependencies.audit import Lookups, look_up_installed
+from py_release.dependencies.declared import installed_closure
+from py_release.dependencies.service import VulnerabilitySource, vulnerability_source
+
+if TYPE_CHECKING:
+    from py_release.config import Config
+    from py_release.environment import Environment
+
+KEY = "py-release"
+
+
+def stand_in_origin(config: Config) -> str | None:
+    """Where PyPI's JSON API is in a rehearsal (the PyPI stand-in's origin); None for PyPI."""
+    upload_url = config.sandbox.pypi
+    if not upload_url:
+        return None
+    parts = urlsplit(upload_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def look_up_own(source: VulnerabilitySource, config: Config) -> Lookups:
+    return look_up_installed(
+        source, installed_closure(), ignore=config.audit_ignore, concurrency=config.concurrency
+    )
+
+
+def start_own_lookups(env: Environment) -> None:
+    """Start looking up py-release's own packages in the background, for the audit stage."""
+    config = env.config
+    if config.audit == "off" or (config.sandbox.active and not config.sandbox.pypi):
+        return
+    answer: Future[Lookups] = Future()
+    answer.set_running_or_notify_cancel()
+
+    def run() -> None:
+        try:
+            with requests.Session() as session:
+                source = vulnerability_source(session, stand_in_origin(config))
+                answer.set_result(look_up_own(source, config))
+        # Broad on purpose: whatever the lookups raised is the audit stage's to raise.
+        except BaseException as error:  # noqa: BLE001
+            answer.set_exception(error)
+
+    env.audit_ahead[KEY] = answer
+    threading.Thread(target=run, name="py-release-audit", daemon=True).start()
+
+
+def own_lookups(env: Environment, source: VulnerabilitySource) -> Lookups:
+    """The lookups started ahead, or, when none were, made now through ``source``."""
+    ahead = env.audit_ahead.pop(KEY, None)
+    return ahead.result() if ahead is not None else look_up_own(source, env.config)
