@@ -50,6 +50,15 @@ def _assert_built_once_and_handed_over(log: str) -> None:
         re.M,
     )
     assert "dry run, nothing uploaded" in log
+    # The action runs from its source folder: the packages of its lock were audited, offline,
+    # against the PyPI stand-in, which knows every one of them.
+    audited = re.search(
+        r"\| audit \| ✅ done \| 0 requirement\(s\) of the release and (\d+) package\(s\) of "
+        r"py-release: 0 known vulnerabilities \|",
+        log,
+    )
+    assert audited, "no audit row"
+    assert int(audited.group(1)) > 50
     assert log.count("stand-in upload-artifact: distributions <- ") == 1
     assert "stand-in download-artifact: distributions -> dist/: py_release_sample" in log
     # The publishing job used the files it was handed, built nothing, and authenticated with

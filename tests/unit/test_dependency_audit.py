@@ -193,3 +193,23 @@ def test_py_release_s_own_packages_are_looked_up_once_ahead_of_the_stage(
     release._start_own_lookups(off)
     assert off.audit_ahead == {}
     assert calls == ["py-release-audit"]
+
+
+def test_run_from_its_source_folder_py_release_s_packages_are_its_lock_s(tmp_path: Path) -> None:
+    from py_release.dependencies.declared import ACTION_LOCK, lock_pins
+
+    lock = tmp_path / "action.lock"
+    lock.write_text(
+        "# via uv\n"
+        "pip-audit==2.10.1 \\\n    --hash=sha256:00\n"
+        "pywin32-ctypes==0.2.3 ; sys_platform == 'win32' \\\n    --hash=sha256:11\n"
+        "build[uv]==1.6.1\n"
+    )
+    assert lock_pins(lock) == [
+        ("pip-audit", "2.10.1"), ("pywin32-ctypes", "0.2.3"), ("build", "1.6.1"),
+    ]  # fmt: skip
+    # The action and the container import py-release from src/ (a .pth file): no
+    # distribution of that name, so the lock says what it runs with.
+    from_lock = {p.name for p in installed_closure(root="py-release-not-installed")}
+    assert "pip-audit" in from_lock
+    assert from_lock <= {name for name, _ in lock_pins(ACTION_LOCK)}

@@ -65,10 +65,49 @@ def declared_requirements(wheel: Path) -> tuple[Declared, ...]:
     return tuple(declared)
 
 
+# The action's lock, in a checkout of this repository: the action and the container run
+# py-release from its source folder (a .pth file), installed from this lock with --no-deps.
+ACTION_LOCK = Path(__file__).resolve().parents[3] / "requirements" / "action.lock"
+
+
+def lock_pins(lock: Path) -> list[tuple[str, str]]:
+    """The (name, version) pins of a hash-pinned lock, markers and all."""
+    pins = []
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        if line.startswith((" ", "#", "-")) or "==" not in line:
+            continue
+        requirement = line.split(";", 1)[0].split("\\", 1)[0].strip()
+        name, _, version = requirement.partition("==")
+        pins.append((name.split("[", 1)[0].strip(), version.strip()))
+    return pins
+
+
 def installed_closure(root: str = "py-release") -> tuple[Installed, ...]:
-    """Every installed distribution ``root`` needs here, directly or not, at its installed
-    version: what the action, the container or ``pip install py-release`` actually run.
-    Extras asked for (``build[uv]``) count."""
+    """The packages py-release runs with here, at their installed versions. Installed as a
+    distribution (``pip install py-release``): every distribution it needs, directly or not,
+    extras asked for (``build[uv]``) included. Run from its source folder (the action, the
+    container): what its lock pins and is installed here."""
+    try:
+        importlib.metadata.distribution(root)
+    except importlib.metadata.PackageNotFoundError:
+        return _locked_and_installed(ACTION_LOCK)
+    return _closure(root)
+
+
+def _locked_and_installed(lock: Path) -> tuple[Installed, ...]:
+    if not lock.is_file():
+        return ()
+    found: dict[str, Installed] = {}
+    for name, _ in lock_pins(lock):
+        try:
+            version = Version(importlib.metadata.version(name))
+        except (importlib.metadata.PackageNotFoundError, InvalidVersion):
+            continue  # pinned for another platform (a marker), not installed here
+        found[canonicalize_name(name)] = Installed(canonicalize_name(name), version)
+    return tuple(sorted(found.values(), key=lambda i: i.name))
+
+
+def _closure(root: str) -> tuple[Installed, ...]:
     seen: dict[str, Installed] = {}
     visited: set[tuple[str, str]] = set()
     pending: list[tuple[str, str]] = [(root, "")]

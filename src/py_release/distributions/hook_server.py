@@ -51,7 +51,8 @@ def _serve(script: str) -> int:
         try:
             hooks.main()
         except SystemExit as stop:
-            code = stop.code if isinstance(stop.code, int) else 1
+            # As an interpreter exits: None is 0, a number itself, anything else printed and 1.
+            code = 0 if stop.code is None else stop.code if isinstance(stop.code, int) else 1
             if stop.code is not None and not isinstance(stop.code, int):
                 print(stop.code, file=sys.stderr)
         except BaseException:  # noqa: BLE001 -- the backend's failure, reported as a one-shot hook's would be

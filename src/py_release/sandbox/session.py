@@ -22,6 +22,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from py_release.dependencies.declared import ACTION_LOCK
 from py_release.index.sandbox_routes import PYPI_VARIABLE, TESTPYPI_VARIABLE, TRUST_CONFIG_VARIABLE
 from py_release.index.trusted_publishing import IdTokenSource, github_id_token
 from py_release.sandbox.github_api import GitHubApi
@@ -124,10 +125,6 @@ def _publisher(identity: JobIdentity, project: str, environment: str) -> Trusted
         workflow_file=identity.workflow_file,
         environment=environment,
     )
-
-
-# The action's lock, in a checkout of this repository (the action under act runs from it).
-ACTION_LOCK = Path(__file__).resolve().parents[3] / "requirements" / "action.lock"
 
 
 @contextmanager

@@ -158,21 +158,11 @@ def with_environment(advisories: Advisories, lock: Path | None = None) -> Adviso
     """``advisories``, knowing also the packages py-release runs with here and those its lock
     pins: the action under act runs from the lock, the sandbox from this environment, and PyPI
     has both."""
-    from py_release.dependencies.declared import installed_closure
+    from py_release.dependencies.declared import installed_closure, lock_pins
 
     for package in installed_closure():
         advisories.know(package.name, [str(package.version)])
     if lock is not None and lock.is_file():
-        for name, version in _lock_pins(lock):
+        for name, version in lock_pins(lock):
             advisories.know(name, [version])
     return advisories
-
-
-def _lock_pins(lock: Path) -> list[tuple[str, str]]:
-    pins = []
-    for line in lock.read_text(encoding="utf-8").splitlines():
-        requirement = line.split(";", 1)[0].split("\\", 1)[0].strip()
-        name, sep, version = requirement.partition("==")
-        if sep and name and not line.startswith((" ", "#")):
-            pins.append((name.split("[", 1)[0].strip(), version.strip()))
-    return pins
