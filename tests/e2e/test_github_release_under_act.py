@@ -8,6 +8,7 @@ for the same tag must upload nothing twice, and keep the attestations the index 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ TAG = "v1.0.0"
 REF = f"refs/tags/{TAG}"
 FILES = {"py_release_sample-1.0.0.tar.gz", "py_release_sample-1.0.0-py3-none-any.whl"}
 ATTESTATIONS = {f"{name}.publish.attestation" for name in FILES}
+# The release's CycloneDX SBOM: written by the build job beside the files, handed over with them.
+SBOM = "py_release_sample-1.0.0.cdx.json"
 
 
 class GitHub:
@@ -136,12 +139,18 @@ def test_a_release_tag_makes_the_github_release_with_what_the_index_holds(
     assert set(on_index) == FILES
     assert (release["draft"], release["prerelease"]) == (False, False)
     assets = {asset["name"]: asset for asset in release["assets"]}
-    assert set(assets) == FILES | ATTESTATIONS
+    assert set(assets) == FILES | ATTESTATIONS | {SBOM}
+    sbom = json.loads(github.download(assets[SBOM]))
+    described = {
+        c["name"]: {h["alg"]: h["content"] for h in c["hashes"]}
+        for c in sbom["metadata"]["component"]["components"]
+    }
     for name in FILES:
         held = pypi.file_bytes(on_index[name])
         attached = github.download(assets[name])
         assert attached == held
         assert assets[name]["digest"] == f"sha256:{hashlib.sha256(held).hexdigest()}"
+        assert described[name]["SHA-256"] == hashlib.sha256(held).hexdigest()
         # The index keeps an attestation as a parsed object (its provenance), not as the
         # uploaded bytes: the asset must be that same attestation.
         attestation = github.download(assets[f"{name}.publish.attestation"])
