@@ -89,9 +89,10 @@ def modules_after_build(plan: Plan, env: Environment) -> tuple[str, ...]:
     modules = [
         "py_release.distributions.check",
     ]
-    if env.config.audit != "off":
-        # pip-audit's import runs `pip --version` (a tenth of a second), hidden here too.
-        modules.append("py_release.dependencies.stage")
+    # The audit stage writes the SBOM (cyclonedx, a tenth of a second) whatever audit says;
+    # pip-audit (whose import runs `pip --version`) comes with the own-package lookups this
+    # thread starts when the audit is on.
+    modules.append("py_release.dependencies.stage")
     modules += [
         "py_release.index.authenticate",
         "py_release.index.query",

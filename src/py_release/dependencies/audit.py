@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from py_release.dependencies.declared import Declared, Installed
-from py_release.dependencies.findings import AuditResult, KnownVulnerability, Scope, Unchecked
+from py_release.dependencies.findings import (
+    UNKNOWN,
+    AuditResult,
+    KnownVulnerability,
+    Scope,
+    Unchecked,
+)
 from py_release.dependencies.service import VulnerabilityDataUnavailable, VulnerabilitySource
 from py_release.dependencies.versions import newest_allowed
 
@@ -17,8 +23,6 @@ if TYPE_CHECKING:
     from pip_audit._service import VulnerabilityResult
 
 _Lookup = tuple[list[KnownVulnerability], list[Unchecked]]
-# How a reason says that PyPI's JSON API has no such version (a 404).
-UNKNOWN = "PyPI does not know "
 
 
 def _scope(declared: Declared) -> tuple[Scope, str]:

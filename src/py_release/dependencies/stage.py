@@ -15,14 +15,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-import requests
-
-from py_release.dependencies.ahead import own_lookups, stand_in_origin
-from py_release.dependencies.audit import UNKNOWN, audit_result, look_up_declared
 from py_release.dependencies.declared import Declared, declared_requirements
-from py_release.dependencies.findings import AuditResult, KnownVulnerability, Unchecked
+from py_release.dependencies.findings import UNKNOWN, AuditResult, KnownVulnerability, Unchecked
 from py_release.dependencies.sbom import write_sbom
-from py_release.dependencies.service import vulnerability_source
 from py_release.errors import ReleaseError
 
 if TYPE_CHECKING:
@@ -68,6 +63,13 @@ def audit_stage(plan: Plan, env: Environment) -> Plan:
             title="audit",
         )
         return plan.with_stage("audit", "incomplete", "no PyPI stand-in in this rehearsal")
+    # pip-audit and requests load only when the audit runs (its import runs `pip --version`).
+    import requests
+
+    from py_release.dependencies.ahead import own_lookups, stand_in_origin
+    from py_release.dependencies.audit import audit_result, look_up_declared
+    from py_release.dependencies.service import vulnerability_source
+
     declared = _release_requirements(plan)
     has_wheel = any(d.kind == "wheel" for d in plan.dists)
     with env.reporter.group("Audit dependencies for known vulnerabilities"):
