@@ -18,33 +18,35 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 
 
-def _import_all(modules: Sequence[str], then: Callable[[], None] | None = None) -> None:
+def _import_all(modules: Sequence[str], first: Callable[[], None] | None = None) -> None:
+    if first is not None:
+        # Broad on purpose: work started here reports its own errors to the stage that takes
+        # its result.
+        with contextlib.suppress(Exception):
+            first()
     for module in modules:
-        # Broad on purpose: whatever went wrong is raised again, where it belongs, by the
+        # Broad on purpose too: whatever went wrong is raised again, where it belongs, by the
         # stage that imports the module for real.
         with contextlib.suppress(Exception):
             importlib.import_module(module)
-    if then is not None:
-        # Same: work started here reports its own errors to the stage that takes its result.
-        with contextlib.suppress(Exception):
-            then()
 
 
 @contextlib.contextmanager
-def preloading(modules: Sequence[str], then: Callable[[], None] | None = None) -> Iterator[None]:
-    """Import ``modules`` in a background thread for the duration of the block, then call
-    ``then`` there (to start background work that needs them, which must not block).
+def preloading(modules: Sequence[str], first: Callable[[], None] | None = None) -> Iterator[None]:
+    """Import ``modules`` in a background thread for the duration of the block; before them,
+    call ``first`` there, to start background work that waits on the network (it imports
+    what it needs itself, and must not block: the imports follow).
 
     The block's end waits for the imports: after it only one thread imports again, so two
     threads never race through a package whose modules import each other.
     """
     if not modules:
-        if then is not None:
-            then()
+        if first is not None:
+            first()
         yield
         return
     thread = threading.Thread(
-        target=_import_all, args=(tuple(modules), then), name="py-release-preload", daemon=True
+        target=_import_all, args=(tuple(modules), first), name="py-release-preload", daemon=True
     )
     thread.start()
     try:

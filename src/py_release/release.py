@@ -134,7 +134,7 @@ def run_release(env: Environment) -> Plan:
                 else ()
             )
             ahead = functools.partial(_start_own_lookups, env) if stage is build_stage else None
-            with preloading(later, then=ahead):
+            with preloading(later, first=ahead):
                 record = plan = stage(plan, env)
             _raise_refusal(plan)
             if stage is build_stage and plan.dists:

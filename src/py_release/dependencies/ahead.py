@@ -1,10 +1,11 @@
 """py-release's own packages looked up while the build runs: they are known from the start,
-and their lookups (one round trip each, ``concurrency`` at a time, some sixty packages) would
+and their lookups (one round trip each, 16 at a time, some eighty packages) would
 otherwise be waited for after the check.
 
-Started by the preload thread once its imports are done (``release.run_release``), so these
-threads import nothing another thread is importing; the audit stage takes the answer, or its
-error, and never starts the lookups a second time.
+Started by the preload thread before its other imports (``release.run_release``): this
+module's imports (requests, pip-audit) are done by then, and the lookups import nothing the
+preload thread imports after (twine, pypi-simple, sigstore). The audit stage takes the answer,
+or its error, and never starts the lookups a second time.
 """
 
 from __future__ import annotations
@@ -37,9 +38,7 @@ def stand_in_origin(config: Config) -> str | None:
 
 
 def look_up_own(source: VulnerabilitySource, config: Config) -> Lookups:
-    return look_up_installed(
-        source, installed_closure(), ignore=config.audit_ignore, concurrency=config.concurrency
-    )
+    return look_up_installed(source, installed_closure(), ignore=config.audit_ignore)
 
 
 def start_own_lookups(env: Environment) -> None:

@@ -15,7 +15,11 @@ from py_release.dependencies.findings import (
     Scope,
     Unchecked,
 )
-from py_release.dependencies.service import VulnerabilityDataUnavailable, VulnerabilitySource
+from py_release.dependencies.service import (
+    LOOKUPS_AT_ONCE,
+    VulnerabilityDataUnavailable,
+    VulnerabilitySource,
+)
 from py_release.dependencies.versions import newest_allowed
 
 if TYPE_CHECKING:
@@ -141,7 +145,7 @@ def look_up_declared(
     declared: Sequence[Declared],
     *,
     ignore: Iterable[str],
-    concurrency: int,
+    concurrency: int = LOOKUPS_AT_ONCE,
 ) -> Lookups:
     """Each declared requirement, once per (name, range), ``concurrency`` at a time."""
     ignored = frozenset(i.upper() for i in ignore)
@@ -155,7 +159,7 @@ def look_up_installed(
     installed: Sequence[Installed],
     *,
     ignore: Iterable[str],
-    concurrency: int,
+    concurrency: int = LOOKUPS_AT_ONCE,
 ) -> Lookups:
     """Each installed package at its version, ``concurrency`` at a time."""
     ignored = frozenset(i.upper() for i in ignore)
@@ -179,7 +183,7 @@ def audit_packages(
     installed: Sequence[Installed],
     *,
     ignore: Iterable[str],
-    concurrency: int,
+    concurrency: int = LOOKUPS_AT_ONCE,
 ) -> AuditResult:
     """Every declared requirement and installed package looked up, ``concurrency`` at a time."""
     release = look_up_declared(source, declared, ignore=ignore, concurrency=concurrency)

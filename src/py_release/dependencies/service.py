@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 PYPI = "https://pypi.org"
 TIMEOUT = 15
+# Lookups at a time: small GETs a CDN answers, unlike uploads (the concurrency input), so more
+# of them go at once; the session keeps as many connections.
+LOOKUPS_AT_ONCE = 16
 
 
 class VulnerabilityDataUnavailable(Exception):
@@ -42,7 +45,7 @@ class _ToStandIn(HTTPAdapter):
     addresses PyPI by name."""
 
     def __init__(self, origin: str) -> None:
-        super().__init__()
+        super().__init__(pool_maxsize=LOOKUPS_AT_ONCE)
         self._origin = origin.rstrip("/")
 
     def send(self, request: PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
@@ -107,6 +110,7 @@ def _reason(error: BaseException) -> str:
 
 def vulnerability_source(session: requests.Session, stand_in: str | None) -> VulnerabilitySource:
     """Over ``session``; to the stand-in warehouse at ``stand_in`` (its origin) when given."""
-    if stand_in:
-        session.mount(PYPI + "/", _ToStandIn(stand_in))
+    session.mount(
+        PYPI + "/", _ToStandIn(stand_in) if stand_in else HTTPAdapter(pool_maxsize=LOOKUPS_AT_ONCE)
+    )
     return VulnerabilitySource(session)

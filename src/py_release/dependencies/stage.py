@@ -76,9 +76,7 @@ def audit_stage(plan: Plan, env: Environment) -> Plan:
         # A session of its own: it talks to PyPI's JSON API, not to the index of the upload.
         with requests.Session() as session:
             source = vulnerability_source(session, stand_in_origin(config))
-            release = look_up_declared(
-                source, declared, ignore=config.audit_ignore, concurrency=config.concurrency
-            )
+            release = look_up_declared(source, declared, ignore=config.audit_ignore)
             result = audit_result(release, own_lookups(env, source), config.audit_ignore)
         _report(result, has_wheel=has_wheel, reporter=env.reporter)
     plan = replace(plan, audit=result)
