@@ -140,6 +140,7 @@ def action_env(index: PypiServer, packages: Path, scratch: Path) -> dict[str, st
             "INPUT_PASSWORD": index.password.reveal(),
             "INPUT_DRY-RUN": "true",
             "INPUT_ATTESTATIONS": "false",
+            "INPUT_AUDIT": "off",  # it would read PyPI's JSON API on the internet
             "PY_RELEASE_ACTION_PATH": str(REPO),
         }
     )
@@ -226,6 +227,7 @@ bootstrap: PY_RELEASE_CACHE=C INPUT_PYTHON=<base python3> UV_CACHE_DIR=… PIP_C
              bash scripts/bootstrap      # prints the venv's python
 release:   GITHUB_ACTIONS=true INPUT_PACKAGES-DIR=D INPUT_REPOSITORY-URL=$URL \\
              INPUT_USER=uploader INPUT_PASSWORD=… INPUT_DRY-RUN=true INPUT_ATTESTATIONS=false \\
+             INPUT_AUDIT=off \\
              $VENV_PYTHON entrypoint.py
 ```
 
@@ -240,8 +242,8 @@ install only the locked uv (hash-pinned) and lets that uv install the rest: the 
 pip itself (creating the venv with pip, fetching the 17 MB uv wheel). Creating the venv
 itself is a fraction of a second. Warm: bootstrap
 is a bash script and one Python start (tens of ms); the rest is the release step's Python
-start and imports before it prints anything (importing `py_release.release` takes about a
-quarter of a second with bytecode: requests, twine's check with docutils and readme-renderer,
-twine's repository with rich; pypi-simple is imported when first used), plus reading the
-files and asking the index what it has.
+start and the imports before its first line (the inputs, doctor, the decision: about a tenth
+of a second; every later stage's modules load when reached). The log is line-buffered under
+Actions, so the first line reaches the pipe when it is written (before 2026-12-04 stdout was
+buffered by the block and "first line" was in effect the end of the run).
 """

@@ -133,3 +133,38 @@ def test_demo_releases_the_sample_and_installs_it_back(tmp_path: Path) -> None:
     assert "py-release: py-release-sample 1.0.0 released" in run.stdout
     # The demo works on a copy: the bundled sample stays clean.
     assert not (SAMPLE_PROJECT / "dist").exists()
+
+
+def test_under_actions_the_log_keeps_its_order_when_stdout_and_stderr_share_a_pipe(
+    packages_dir: Path, tmp_path: Path
+) -> None:
+    """A runner reads both streams through one pipe: the masks and the lines before an error
+    come before it, not after (stdout through a pipe is buffered by the block otherwise)."""
+    import subprocess
+    import sys
+
+    from tests.helpers import clean_environ
+
+    password = register_secret("pipe-order-secret-4c1d")
+    # As on a runner: no PYTHONUNBUFFERED (this machine's shell may set it).
+    environ = {k: v for k, v in clean_environ().items() if k != "PYTHONUNBUFFERED"} | {
+        "GITHUB_ACTIONS": "true",
+        "INPUT_PACKAGES-DIR": str(packages_dir),
+        "INPUT_REPOSITORY-URL": "http://127.0.0.1:9/",
+        "INPUT_USER": "uploader",
+        "INPUT_PASSWORD": password,
+        "INPUT_DRY-RUN": "true",
+        "INPUT_AUDIT": "off",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "py_release"],
+        env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        timeout=120, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    log = result.stdout
+    lines = log.splitlines()
+    assert result.returncode == 1, "\n".join(lines[2:])
+    assert all(password not in line for line in lines if not line.startswith("::add-mask::"))
+    first_error = next(i for i, line in enumerate(lines) if line.startswith("error:"))
+    assert lines[0] == f"::add-mask::{password}"
+    assert any(line.startswith("index: http://127.0.0.1:9/") for line in lines[:first_error])

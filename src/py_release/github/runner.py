@@ -32,6 +32,12 @@ def fit_summary(markdown: str) -> str:
     return cut + "\n\n_(summary cut at GitHub's 1 MiB limit)_\n"
 
 
+def _line_buffered(stream: object) -> None:
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(line_buffering=True)
+
+
 class ActionsReporter(Redacting):
     """Workflow commands on stdout, outputs and summary through the runner's files."""
 
@@ -53,6 +59,10 @@ class ActionsReporter(Redacting):
         # A job log is read afterwards, or followed live in a browser: a plain line now and
         # then, never a redrawn one.
         self.progress_interval: float | None = PROGRESS_INTERVAL
+        # The runner reads stdout through a pipe, which Python buffers by the block: the log
+        # would show nothing until the end, and the error on stderr (line-buffered) above the
+        # lines and ::add-mask:: commands written before it. Every line goes out whole, now.
+        _line_buffered(sys.stdout)
 
     def _append(self, path: Path, text: str, what: str) -> bool:
         """Append to a file-command file; a failure is named once (as an annotation, since the
