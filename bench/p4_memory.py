@@ -94,7 +94,7 @@ is not counted.
 
 ```console
 ours:  PY_RELEASE_PASSWORD=… $PY -m py_release publish --build false --attestations false \\
-         --max-file-size 1GiB --packages-dir D --repository-url $URL --user uploader
+         --audit off --max-file-size 1GiB --packages-dir D --repository-url $URL --user uploader
 twine: TWINE_PASSWORD=… $PY -m twine upload --non-interactive --disable-progress-bar \\
          --repository-url $URL -u uploader D/{wheel.name}
 ```
