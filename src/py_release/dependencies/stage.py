@@ -51,7 +51,9 @@ def _release_requirements(plan: Plan) -> tuple[Declared, ...]:
 
 
 def audit_stage(plan: Plan, env: Environment) -> Plan:
-    plan = _with_sbom(plan, env)
+    # Read from the wheels once: the SBOM lists them, the audit looks them up.
+    declared = _release_requirements(plan)
+    plan = _with_sbom(plan, env, declared)
     config = env.config
     if config.audit == "off":
         return plan.with_stage("audit", "skipped", "audit is off")
@@ -70,7 +72,6 @@ def audit_stage(plan: Plan, env: Environment) -> Plan:
     from py_release.dependencies.audit import audit_result, look_up_declared
     from py_release.dependencies.service import vulnerability_source
 
-    declared = _release_requirements(plan)
     has_wheel = any(d.kind == "wheel" for d in plan.dists)
     with env.reporter.group("Audit dependencies for known vulnerabilities"):
         # A session of its own: it talks to PyPI's JSON API, not to the index of the upload.
@@ -88,15 +89,14 @@ def audit_stage(plan: Plan, env: Environment) -> Plan:
     return plan.with_stage("audit", "done" if complete else "incomplete", detail)
 
 
-def _with_sbom(plan: Plan, env: Environment) -> Plan:
+def _with_sbom(plan: Plan, env: Environment, declared: Sequence[Declared]) -> Plan:
     """The release's SBOM written beside its files (whatever the audit input says: it
     describes the release, and the GitHub Release attaches it)."""
     if not plan.project or not plan.version:
         return plan
     try:
         path = write_sbom(
-            env.config.packages_dir, plan.project, plan.version, plan.dists,
-            _release_requirements(plan),
+            env.config.packages_dir, plan.project, plan.version, plan.dists, declared
         )  # fmt: skip
     except OSError as error:
         env.reporter.warning(
