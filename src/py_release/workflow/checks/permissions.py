@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from py_release.workflow.findings import Finding, Level, or_pass
-from py_release.workflow.model import OFFICIAL, Step, Workflow, as_mapping, as_text
+from py_release.workflow.model import OFFICIAL, Job, Step, Workflow, as_mapping, as_text
 
 # What github-release takes for "make a release" (the action's parser: yes/1 read as true).
 _RELEASE_ON = frozenset({"true", "yes", "1", "draft"})
@@ -59,10 +59,18 @@ def check_permissions(workflow: Workflow) -> list[Finding]:
     return or_pass(findings, name, "`id-token: write` only at job level; no `write-all`")
 
 
-def _grants_id_token(permissions: Any) -> bool:
+def _permissions_of(workflow: Workflow, job: Job) -> Any:
+    """The job's token permissions as written: its own `permissions:`, which replaces the
+    workflow's; None when neither sets any (the repository's default)."""
+    permissions = job.raw.get("permissions")
+    return workflow.raw.get("permissions") if permissions is None else permissions
+
+
+def _grants_write(permissions: Any, scope: str) -> bool:
+    """``permissions`` (as written, not None) give ``scope`` (contents, id-token) write."""
     if permissions == "write-all":
         return True
-    return as_text(as_mapping(permissions).get("id-token")).strip() == "write"
+    return as_text(as_mapping(permissions).get(scope)).strip() == "write"
 
 
 # uv publish uses Trusted Publishing on GitHub Actions unless told a token or password.
@@ -95,10 +103,8 @@ def check_id_token(workflow: Workflow) -> list[Finding]:
         if not steps:
             continue
         trusted = True
-        permissions = job.raw.get("permissions")
-        if permissions is None:
-            permissions = workflow.raw.get("permissions")
-        if permissions is not None and _grants_id_token(permissions):
+        permissions = _permissions_of(workflow, job)
+        if permissions is not None and _grants_write(permissions, "id-token"):
             continue
         findings.append(
             Finding(
@@ -114,12 +120,6 @@ def check_id_token(workflow: Workflow) -> list[Finding]:
     if not trusted:
         return [Finding(name, "pass", "no job publishes with Trusted Publishing", "")]
     return or_pass(findings, name, "every Trusted Publishing job has `id-token: write`")
-
-
-def _grants_contents_write(permissions: Any) -> bool:
-    if permissions == "write-all":
-        return True
-    return as_text(as_mapping(permissions).get("contents")).strip() == "write"
 
 
 # Actions that create a release or upload its assets, and the input their token comes from
@@ -175,10 +175,7 @@ def check_github_release(workflow: Workflow) -> list[Finding]:
     )
     releasing = False
     for job in workflow.jobs:
-        # A job's own `permissions:` replaces the workflow's; neither: the repository default.
-        permissions = job.raw.get("permissions")
-        if permissions is None:
-            permissions = workflow.raw.get("permissions")
+        permissions = _permissions_of(workflow, job)
         for step in job.steps:
             found = _release_token(step)
             if found is None:
@@ -187,7 +184,7 @@ def check_github_release(workflow: Workflow) -> list[Finding]:
             if token and not _JOB_TOKEN.search(token):
                 continue  # another token: its permissions are not the job's to grant
             releasing = True
-            if permissions is not None and _grants_contents_write(permissions):
+            if permissions is not None and _grants_write(permissions, "contents"):
                 continue
             what = "makes" if surely else "may make"
             how = "" if step.is_our_action else f" (step `{step.uses or 'gh release'}`)"
