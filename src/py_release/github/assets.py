@@ -89,27 +89,16 @@ def local_assets(
         )
         attestation = staged.get(dist.name)
         if attestation is not None and attestation.is_file():
-            assets.append(
-                LocalAsset(
-                    attestation.name,
-                    attestation,
-                    attestation.stat().st_size,
-                    _sha256(attestation),
-                    "application/json",
-                    provenance_links.get(dist.name, ""),
-                )
-            )
+            link = provenance_links.get(dist.name, "")
+            assets.append(_companion(attestation, "application/json", link))
     if sbom is not None and sbom.is_file():
-        assets.append(
-            LocalAsset(
-                sbom.name,
-                sbom,
-                sbom.stat().st_size,
-                _sha256(sbom),
-                "application/vnd.cyclonedx+json",
-            )
-        )
+        assets.append(_companion(sbom, "application/vnd.cyclonedx+json"))
     return tuple(assets)
+
+
+def _companion(path: Path, content_type: str, link: str = "") -> LocalAsset:
+    """A file that travels beside the distributions (an attestation, the SBOM)."""
+    return LocalAsset(path.name, path, path.stat().st_size, _sha256(path), content_type, link)
 
 
 def recorded_hashes(body: str | None) -> dict[str, str]:
