@@ -6,7 +6,6 @@ import json
 import signal
 import tempfile
 import threading
-import tomllib
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from py_release.sandbox.session import start_sandbox
 from py_release.sandbox.warehouse.advisories import DEFAULT_SEED, SeedError
 from py_release.secrets import Secret
 from py_release.workflow.doctor import read_workflow
+from py_release.workflow.manual import project_from_pyproject
 
 
 def write_secret_file(path: Path, values: dict[str, Secret]) -> None:
@@ -157,11 +157,8 @@ def _act_lines(
 
 def project_name_from(pyproject: Path) -> str:
     """``[project].name`` of a pyproject.toml, for the publisher the sandbox registers."""
-    try:
-        name = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["name"]
-    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError):
-        name = None
-    if not isinstance(name, str) or not name:
+    name = project_from_pyproject(pyproject)
+    if name is None:
         raise ReleaseError(
             f"cannot read the project name from {pyproject}",
             "run py-release sandbox in your project's folder, or pass --project NAME",

@@ -225,7 +225,7 @@ def audit_files(paths: list[Path], reporter: Reporter) -> None:
             here = Path.cwd()
             checklist = manual_checklist(workflow, repository_from_git(here), str(path))
             reporter.info("CHECK BY HAND (only the settings show these):")
-            for item in checklist.items(project_from_pyproject(here)):
+            for item in checklist.items(project_from_pyproject(here / "pyproject.toml")):
                 reporter.info(f"  - {item.item}")
                 reporter.info(f"    {item.page}")
     if failed:

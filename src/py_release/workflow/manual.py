@@ -122,10 +122,12 @@ def repository_from_git(folder: Path) -> str | None:
     return found.group("repo") if found else None
 
 
-def project_from_pyproject(folder: Path) -> str | None:
+def project_from_pyproject(pyproject: Path) -> str | None:
+    """``[project].name`` of a pyproject.toml, or None when it has none to read."""
     try:
-        with (folder / "pyproject.toml").open("rb") as file:
+        with pyproject.open("rb") as file:
             name = tomllib.load(file).get("project", {}).get("name")
-    except (OSError, tomllib.TOMLDecodeError, AttributeError):
+    # UnicodeDecodeError: a pyproject.toml that is not UTF-8, which TOML forbids.
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError):
         return None
-    return name if isinstance(name, str) else None
+    return name if isinstance(name, str) and name else None
