@@ -13,13 +13,13 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import requests
 
 from py_release.dependencies.audit import Lookups, look_up_installed
 from py_release.dependencies.declared import installed_closure
 from py_release.dependencies.service import VulnerabilitySource, vulnerability_source
+from py_release.index.sandbox_routes import stand_in_index
 
 if TYPE_CHECKING:
     from py_release.config import Config
@@ -29,12 +29,9 @@ KEY = "py-release"
 
 
 def stand_in_origin(config: Config) -> str | None:
-    """Where PyPI's JSON API is in a rehearsal (the PyPI stand-in's origin); None for PyPI."""
+    """Where PyPI's JSON API is in a rehearsal (the PyPI stand-in's web root); None for PyPI."""
     upload_url = config.sandbox.pypi
-    if not upload_url:
-        return None
-    parts = urlsplit(upload_url)
-    return f"{parts.scheme}://{parts.netloc}"
+    return stand_in_index(upload_url, "PyPI").web_url if upload_url else None
 
 
 def look_up_own(source: VulnerabilitySource, config: Config) -> Lookups:
