@@ -52,6 +52,22 @@ def _start(
     )
 
 
+class _Output:
+    """A hook's output: each line to ``log`` (or nowhere), the last ones kept for the error."""
+
+    def __init__(self, log: Log | None) -> None:
+        self._log = log
+        self._tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
+
+    def add(self, line: str) -> None:
+        self._tail.append(line)
+        if self._log is not None:
+            self._log(line)
+
+    def failure(self, code: int, cmd: Sequence[str]) -> subprocess.CalledProcessError:
+        return subprocess.CalledProcessError(code, list(cmd), output="\n".join(self._tail))
+
+
 class _Interpreter:
     """One hook server: an interpreter that runs hooks on request until its stdin closes."""
 
@@ -72,7 +88,7 @@ class _Interpreter:
     def call(self, cmd: Sequence[str], log: Log | None) -> None:
         """Run the hook of ``cmd`` (pyproject-hooks' ``[python, script, hook, control_dir]``)
         and read its output up to the end mark."""
-        tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
+        output = _Output(log)
         code: int | None = None
         # When the interpreter is gone, its output and exit code below say why.
         with contextlib.suppress(OSError):
@@ -86,16 +102,14 @@ class _Interpreter:
                 line = before
                 code = int(code_text)
             if line or not marked:
-                tail.append(line)
-                if log is not None:
-                    log(line)
+                output.add(line)
             if marked:
                 break
         if code is None:
             code = self._process.wait() or 1
         if code:
             self.end().wait()
-            raise subprocess.CalledProcessError(code, list(cmd), output="\n".join(tail))
+            raise output.failure(code, cmd)
 
     def end(self) -> subprocess.Popen[str]:
         """Ask the interpreter to exit (its stdin closes) without waiting for it to."""
@@ -166,16 +180,13 @@ class HookRunner:
     def _run_once(
         self, cmd: Sequence[str], cwd: str | None, extra_environ: Mapping[str, str] | None
     ) -> None:
-        tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
+        output = _Output(self._log)
         with _start(cmd, cwd, extra_environ, stdin=subprocess.DEVNULL) as process:
             assert process.stdout is not None
             for raw in process.stdout:
-                line = raw.rstrip("\r\n")
-                tail.append(line)
-                if self._log is not None:
-                    self._log(line)
+                output.add(raw.rstrip("\r\n"))
         if process.returncode:
-            raise subprocess.CalledProcessError(process.returncode, cmd, output="\n".join(tail))
+            raise output.failure(process.returncode, cmd)
 
 
 def hooks_may_share_an_interpreter(build_backend: str) -> bool:
