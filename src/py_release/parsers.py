@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from py_release.dependencies.findings import VULNERABILITY_ID
 from py_release.errors import InputError
 from py_release.index.repositories import PYPI_UPLOAD_URL, TESTPYPI_UPLOAD_URL
 from py_release.secrets import Secret
@@ -192,9 +193,7 @@ def parse_secret(spec_name: str, raw: str) -> Secret | None:
     return Secret(raw.strip()) if raw.strip() else None
 
 
-# A vulnerability id as advisory databases write them: PYSEC-2024-1, GHSA-xxxx-xxxx-xxxx,
-# CVE-2024-12345, OSV-2024-1.
-_VULNERABILITY_ID = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,15}-[A-Za-z0-9][A-Za-z0-9._:-]{0,60}$")
+_VULNERABILITY_ID = re.compile(VULNERABILITY_ID, re.IGNORECASE)
 
 
 def parse_vulnerability_ids(spec_name: str, raw: str) -> tuple[str, ...]:

@@ -14,9 +14,11 @@ Scope = Literal["release", "extra", "py-release"]
 # How a reason says that PyPI's JSON API has no such version (a 404).
 UNKNOWN = "PyPI does not know "
 
-# The identifiers OSV links to (PYSEC-2024-1, GHSA-xxxx-xxxx-xxxx, CVE-2024-1234, ...); an id
-# in any other shape is shown as text, never made a link.
-_LINKABLE_ID = re.compile(r"^[A-Z][A-Z0-9]{1,15}-[A-Za-z0-9][A-Za-z0-9._:-]{0,60}$")
+# A vulnerability id as advisory databases write them, the identifiers OSV links to
+# (PYSEC-2024-1, GHSA-xxxx-xxxx-xxxx, CVE-2024-1234, ...). From an index, an id in any other
+# shape is shown as text, never made a link; audit-ignore takes the shape in any case.
+VULNERABILITY_ID = r"^[A-Z][A-Z0-9]{1,15}-[A-Za-z0-9][A-Za-z0-9._:-]{0,60}$"
+_LINKABLE_ID = re.compile(VULNERABILITY_ID)
 
 
 @dataclass(frozen=True)
